@@ -1,0 +1,20 @@
+"""Packaging for molmask_nb; every setting comes from settings.ini (nbdev 2 layout)."""
+from configparser import ConfigParser
+import setuptools
+
+cfg = ConfigParser(delimiters=['='])
+cfg.read('settings.ini', encoding='utf-8')
+cfg = cfg['DEFAULT']
+
+setuptools.setup(
+    name=cfg['lib_name'], version=cfg['version'], description=cfg['description'],
+    long_description=open('README.md', encoding='utf-8').read(), long_description_content_type='text/markdown',
+    author=cfg['author'], author_email=cfg['author_email'], url=cfg['git_url'], license='Apache-2.0',
+    keywords=cfg['keywords'].split(), python_requires=f">={cfg['min_python']}",
+    packages=setuptools.find_packages(include=[cfg['lib_name'], cfg['lib_name'] + '.*']),
+    package_data={cfg['lib_name']: ['assets/*.md', 'assets/*/*.csv.gz', 'presets/*.yaml']},
+    include_package_data=True, zip_safe=False,
+    install_requires=cfg['requirements'].split(),
+    extras_require={'dev': cfg['dev_requirements'].split(), 'ray': ['ray==2.60.0']},
+    entry_points={'console_scripts': cfg['console_scripts'].split(), 'nbdev': [f"{cfg['lib_name']}={cfg['lib_name']}._modidx:d"]},
+)

@@ -1,0 +1,50 @@
+"""Round-trip nbdev notebooks and `# %%` percent scripts, for editing notebooks as plain text.
+
+    python tools/nbpy.py to-nb  src.py  nbs/05_masking.ipynb
+    python tools/nbpy.py to-py  nbs/05_masking.ipynb  /tmp/05_masking.py
+
+A `# %% [markdown]` cell holds markdown with each line behind `# `; a bare `# %%` starts a code cell.
+Run `nbdev_clean` after `to-nb`.
+"""
+import json, re, sys
+from pathlib import Path
+
+_MD, _CODE = '# %% [markdown]', '# %%'
+
+def py_to_cells(text):
+    cells, kind, lines = [], None, []
+    def flush():
+        if kind is None: return
+        while lines and not lines[-1].strip(): lines.pop()
+        while lines and not lines[0].strip(): lines.pop(0)
+        src = [re.sub(r'^# ?', '', l) for l in lines] if kind == 'markdown' else lines
+        cells.append(dict(cell_type=kind, source='\n'.join(src)))
+    for line in text.splitlines():
+        if line.strip() == _MD: flush(); kind, lines = 'markdown', []
+        elif line.strip() == _CODE: flush(); kind, lines = 'code', []
+        elif kind is not None: lines.append(line)
+    flush()
+    return cells
+
+def to_nb(src, dst):
+    cells = []
+    for c in py_to_cells(Path(src).read_text()):
+        cell = dict(cell_type=c['cell_type'], metadata={}, source=c['source'])
+        if c['cell_type'] == 'code': cell.update(execution_count=None, outputs=[])
+        cells.append(cell)
+    nb = dict(cells=cells, nbformat=4, nbformat_minor=5,
+              metadata=dict(kernelspec=dict(display_name='python3', language='python', name='python3')))
+    Path(dst).write_text(json.dumps(nb, indent=1) + '\n')
+
+def to_py(src, dst):
+    out = []
+    for c in json.loads(Path(src).read_text())['cells']:
+        s = ''.join(c['source']) if isinstance(c['source'], list) else c['source']
+        if c['cell_type'] == 'markdown': out += [_MD] + ['# ' + l if l else '#' for l in s.splitlines()]
+        else: out += [_CODE] + s.splitlines()
+        out.append('')
+    Path(dst).write_text('\n'.join(out))
+
+if __name__ == '__main__':
+    cmd, src, dst = sys.argv[1:4]
+    {'to-nb': to_nb, 'to-py': to_py}[cmd](src, dst)
