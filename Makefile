@@ -76,7 +76,8 @@ lock:
 	{ echo "# Full lock of molmask_nb's transitive dependencies: a fresh CPU install (Python 3.11, Linux x86_64) of the"; \
 	  echo "# exact pins in settings.ini \`requirements\` + \`dev_requirements\`. \`make setup\` installs with \`-c constraints.txt\`."; \
 	  echo "# Regenerate after changing a pin in settings.ini:  make lock"; \
+	  echo "# soupsieve is held at 2.8.3: later releases need Python >= 3.11.5, and Debian 12 ships 3.11.2."; \
 	  echo "# torch is pinned without the \`+cpu\` local tag, so the CPU wheel and a CUDA 2.13.0 wheel both satisfy it."; \
-	  "$$tmp/venv/bin/python" -m pip freeze --all --exclude-editable | grep -v -i -e '^#' -e '^-e ' -e '^molmask' -e '^pip==' | sed 's/^\(torch==[^+]*\)+.*/\1/'; \
+	  "$$tmp/venv/bin/python" -m pip freeze --all --exclude-editable | grep -v -i -e '^#' -e '^-e ' -e '^molmask' -e '^pip==' | sed -e 's/^\(torch==[^+]*\)+.*/\1/' -e 's/^soupsieve==.*/soupsieve==2.8.3/'; \
 	} > constraints.txt.tmp; \
 	mv constraints.txt.tmp constraints.txt
