@@ -8,8 +8,8 @@ Prints, for GIN and GPS with uniform masking and the atom-type target:
   and the fraction of it the step reaches;
 - the reference pipeline of Hu et al. rebuilt here (pretrain-gnns' per-graph MaskAtom transform on Data
   objects, PyG's Batch.from_data_list, and their GNN: a MessagePassing GINConv that appends self-loops and
-  embeds every bond in every layer), and our speed-up over it; also our model fed by their data path, to
-  separate the two sources of the gain;
+  embeds every bond in every layer), our speed-up over it, the bound on that speed-up if every GEMM ran at
+  the roof, and the two data paths (batching and masking) alone;
 - fine-tuning molecules/s at batch 32 and at batch 256, the evaluation pass every epoch makes, and its share
   of a paper-protocol epoch.
 Everything is measured once per thread count (default: 1 and all cores); all ratios come from timings
