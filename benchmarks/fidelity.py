@@ -5,12 +5,11 @@
 Each (dataset, seed) result is written to results/fidelity/<dataset>-seed<k>.json as soon as it finishes,
 so an interrupted run resumes where it stopped; results/FIDELITY.md is rewritten after every result.
 """
-import argparse, json, os, platform, sys, time
+import argparse, json, os, time
 from pathlib import Path
 
 os.environ.setdefault('MOLMASK_PROGRESS', '0')
 import numpy as np
-import torch
 from molmask_nb.core import machine_info, package_versions, write_json
 from molmask_nb.finetune import finetune
 from molmask_nb.metrics import format_mean_std, mean_std

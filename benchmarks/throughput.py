@@ -15,13 +15,12 @@ Prints, for GIN and GPS with uniform masking and the atom-type target:
 Everything is measured once per thread count (default: 1 and all cores); all ratios come from timings
 taken in this one process. Results, with the machine and package versions, go to --out.
 """
-import argparse, json, os, random, time
-from pathlib import Path
+import argparse, os, random, time
 
 os.environ.setdefault('MOLMASK_PROGRESS', '0')
 import numpy as np
 import torch
-from torch_geometric.data import Batch, Data
+from torch_geometric.data import Batch
 from torch_geometric.nn import MessagePassing
 from torch_geometric.utils import add_self_loops
 
