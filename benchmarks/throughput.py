@@ -27,7 +27,7 @@ from torch_geometric.data import Batch
 from torch_geometric.nn import MessagePassing
 from torch_geometric.utils import add_self_loops
 
-from molmask_nb.core import machine_info, package_versions, set_seed, write_json
+from molmask_nb.core import adam, machine_info, package_versions, set_seed, write_json
 from molmask_nb.data import GraphLoader, load_pretrain_store, load_dataset
 from molmask_nb.featurize import VOCAB
 from molmask_nb.finetune import GraphPredictor, masked_loss, predict
@@ -107,7 +107,7 @@ def bench_pretrain(store, encoder, steps, batch_size, emb_dim, layers):
     "One pretraining step (uniform masking, atom-type target) of ours and of the reference, over the same batches."
     params = PretrainParams(encoder=encoder, num_layers=layers, emb_dim=emb_dim, batch_size=batch_size, corpus_limit=len(store))
     model, _ = build_pretrainer(params, store)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    opt = adam(model.parameters(), lr=1e-3)
     order = np.random.default_rng(0).permutation(len(store))
     batches = [order[k * batch_size:(k + 1) * batch_size] for k in range(steps)]
     assert all(len(b) == batch_size for b in batches), 'not enough molecules for --steps batches'
@@ -165,7 +165,7 @@ def bench_finetune(steps, emb_dim, layers):
     for bs in (32, 256):
         set_seed(0)
         model = GraphPredictor(get_encoder('gin', num_layers=layers, emb_dim=emb_dim, dropout=0.5), len(store.tasks))
-        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        opt = adam(model.parameters(), lr=1e-3)
         loader = GraphLoader(store, bs, shuffle=True, seed=0); it = iter(loader)
         def step():
             nonlocal it

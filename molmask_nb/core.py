@@ -13,9 +13,9 @@ import torch
 
 # %% auto #0
 __all__ = ['PRECISIONS', 'set_seed', 'pick_device', 'check_precision', 'autocast', 'to_device', 'Registry', 'check_fraction',
-           'check_positive', 'torch_threads', 'progress_enabled', 'progress', 'git_revision', 'package_versions',
-           'cpu_model', 'machine_info', 'provenance', 'atomic_write', 'write_json', 'write_npy', 'read_json',
-           'cache_dir']
+           'check_positive', 'torch_threads', 'adam', 'progress_enabled', 'progress', 'git_revision',
+           'package_versions', 'cpu_model', 'machine_info', 'provenance', 'atomic_write', 'write_json', 'write_npy',
+           'read_json', 'cache_dir']
 
 # %% ../nbs/00_core.ipynb #1dc34e3c
 def set_seed(seed: int, # seed for python, numpy and torch (CPU and CUDA)
@@ -116,6 +116,14 @@ def torch_threads(n: int | None):
     try: yield
     finally:
         if change: torch.set_num_threads(old)
+
+# %% ../nbs/00_core.ipynb #7ec786e6
+def adam(params, # the parameters to optimize (all on one device)
+         lr: float, weight_decay: float = 0.0) -> torch.optim.Adam:
+    "Adam, with the fused kernel where PyTorch has one for the parameters' device."
+    params = list(params)
+    fused = bool(params) and all(p.device.type in ('cpu', 'cuda') and p.is_floating_point() for p in params)
+    return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay, fused=fused or None)
 
 # %% ../nbs/00_core.ipynb #31ce4ae6
 def progress_enabled(enabled: bool | None = None) -> bool:

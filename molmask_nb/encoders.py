@@ -178,7 +178,7 @@ def sparse_product(h: torch.Tensor, # [A.shape[1], d]
     "A @ h: CSR product with a custom backward on the CPU, index form elsewhere."
     return _SparseProduct.apply(h, adj, False) if Adjacency.usable(h) else adj.index_product(h)
 
-# %% ../nbs/07_encoders.ipynb #a43beaae
+# %% ../nbs/07_encoders.ipynb #4ae967b7
 def bond_code_counts(edge_index: torch.Tensor, # [2, E] long, global atom indices
                      edge_attr: torch.Tensor,  # [E, 2] long
                      num_nodes: int, dtype=torch.float32) -> torch.Tensor: # [N, BondEncoder.num_codes]
@@ -284,6 +284,26 @@ def class_operator(prev_ids: torch.Tensor, # [N] long: previous classes
     key, mult = torch.unique(rows * prev_num + cols, return_counts=True)
     return Adjacency(torch.stack([key % prev_num, key // prev_num]), classes.num, dtype, values=mult, num_cols=prev_num)
 
+class _ClassBatchNorm(torch.autograd.Function):
+    "Training-mode BatchNorm over atoms given one row per class: forward and backward in a few fused passes."
+    @staticmethod
+    def forward(ctx, u, w, n, gamma, beta, eps):
+        mean = (w @ u) / n
+        xhat = u - mean
+        var = (w @ xhat.square()) / n
+        inv = torch.rsqrt(var + eps)
+        xhat.mul_(inv)
+        ctx.save_for_backward(xhat, inv, w, gamma); ctx.n = n
+        ctx.mark_non_differentiable(mean, var)              # returned for the running statistics only
+        return torch.addcmul(beta, xhat, gamma), mean, var
+    @staticmethod
+    def backward(ctx, g, _mean, _var):
+        xhat, inv, w, gamma = ctx.saved_tensors
+        dbeta, dgamma = g.sum(0), (g * xhat).sum(0)     # g already sums the gradients of each class's atoms
+        # per atom: γ·inv·(g − mean(g) − x̂·mean(g·x̂)); a class row collects size × the two mean terms
+        t = torch.addcmul(dbeta, xhat, dgamma).mul_((w / ctx.n)[:, None])
+        return (g - t).mul_(gamma * inv), None, None, dgamma, dbeta, None
+
 def class_batch_norm(u: torch.Tensor, # [classes, d]: one row per class
                      size: torch.Tensor, # [classes]: atoms per class
                      norm: nn.BatchNorm1d) -> torch.Tensor: # [classes, d]
@@ -294,17 +314,16 @@ def class_batch_norm(u: torch.Tensor, # [classes, d]: one row per class
         u = u.float() if u.dtype in (torch.float16, torch.bfloat16) else u
         n, w = int(size.sum()), size.to(u.dtype)
         if n <= 1: raise ValueError(f"Expected more than 1 value per channel when training, got {n} atoms")
-        mean = (w @ u) / n
-        centred = u - mean
-        var = (w @ centred.square()) / n
+        gamma = norm.weight if norm.affine else torch.ones(u.shape[1], dtype=u.dtype, device=u.device)
+        beta = norm.bias if norm.affine else torch.zeros_like(gamma)
+        y, mean, var = _ClassBatchNorm.apply(u, w, n, gamma, beta, norm.eps)
         if norm.training and norm.track_running_stats:
             with torch.no_grad():
                 norm.num_batches_tracked.add_(1)
                 m = 1.0 / float(norm.num_batches_tracked) if norm.momentum is None else norm.momentum
                 norm.running_mean.lerp_(mean.to(norm.running_mean.dtype), m)
                 norm.running_var.lerp_((var * (n / (n - 1))).to(norm.running_var.dtype), m)
-        scale = torch.rsqrt(var + norm.eps)
-        return torch.addcmul(norm.bias, centred, scale * norm.weight) if norm.affine else centred * scale
+        return y
 
 _JK = ('last', 'sum', 'max', 'concat')
 

@@ -26,11 +26,21 @@ def py_to_cells(text):
     flush()
     return cells
 
+def _source(cell):
+    return ''.join(cell['source']) if isinstance(cell['source'], list) else cell['source']
+
 def to_nb(src, dst):
-    cells = []
+    # cells whose text is unchanged keep the id they have in `dst`, so ids (and the exported modules) do not churn
+    known = {}
+    if Path(dst).exists():
+        for c in json.loads(Path(dst).read_text())['cells']:
+            if 'id' in c: known.setdefault((c['cell_type'], _source(c)), c['id'])
+    cells, used = [], set()
     for c in py_to_cells(Path(src).read_text()):
         cell = dict(cell_type=c['cell_type'], metadata={}, source=c['source'])
         if c['cell_type'] == 'code': cell.update(execution_count=None, outputs=[])
+        cid = known.get((c['cell_type'], c['source']))
+        if cid is not None and cid not in used: cell['id'] = cid; used.add(cid)
         cells.append(cell)
     nb = dict(cells=cells, nbformat=4, nbformat_minor=5,
               metadata=dict(kernelspec=dict(display_name='python3', language='python', name='python3')))
