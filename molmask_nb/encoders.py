@@ -58,7 +58,19 @@ class Encoder(nn.Module):
 
     def extra_repr(self) -> str: return f"layers={self.num_layers}, emb_dim={self.emb_dim}, dropout={self.dropout}, out_dim={self.out_dim}"
 
-# %% ../nbs/07_encoders.ipynb #64a7876a
+# %% ../nbs/07_encoders.ipynb #cf09c45a
+def _pair_codes(pairs: torch.Tensor, arg: str, kind: str, sizes: tuple[int, int], second: str) -> torch.Tensor:
+    "first · sizes[1] + second for each row of an [n, 2] long tensor; values outside [0, size) raise."
+    if pairs.numel():
+        a, b = pairs[:, 0], pairs[:, 1]
+        if int(a.min()) < 0 or int(a.max()) >= sizes[0] or int(b.min()) < 0 or int(b.max()) >= sizes[1]:
+            raise ValueError(f"{arg} outside the {kind} vocabulary: types must lie in [0, {sizes[0]}), {second} in [0, {sizes[1]})")
+    return pairs[:, 0] * sizes[1] + pairs[:, 1]
+
+def _pair_table(first: nn.Embedding, second: nn.Embedding) -> torch.Tensor:
+    "[first rows × second rows, dim]: the sum of every pair of rows, in `_pair_codes` order."
+    return (first.weight[:, None, :] + second.weight[None, :, :]).reshape(-1, first.embedding_dim)
+
 class AtomEncoder(nn.Module):
     "Sum of an atom-type embedding (mask token included) and a chirality embedding (Hu et al. 2020)."
     def __init__(self, emb_dim: int):
@@ -75,15 +87,11 @@ class AtomEncoder(nn.Module):
     def codes(x: torch.Tensor # [N, 2] long: atom type, chirality tag
              ) -> torch.Tensor: # [N] long: row of `table()` for each atom
         "Index of each atom's (type, chirality) pair; out-of-vocabulary values raise."
-        if x.numel():
-            t, c = x[:, 0], x[:, 1]
-            if int(t.min()) < 0 or int(t.max()) >= VOCAB.num_atom_types or int(c.min()) < 0 or int(c.max()) >= VOCAB.num_chiral_tags:
-                raise ValueError(f"x outside the atom vocabulary: types must lie in [0, {VOCAB.num_atom_types}), chirality tags in [0, {VOCAB.num_chiral_tags})")
-        return x[:, 0] * VOCAB.num_chiral_tags + x[:, 1]
+        return _pair_codes(x, 'x', 'atom', (VOCAB.num_atom_types, VOCAB.num_chiral_tags), 'chirality tags')
 
     def table(self) -> torch.Tensor:
         "[num_atom_types * num_chiral_tags, emb_dim]: the embedding of every (type, chirality) pair."
-        return (self.type_emb.weight[:, None, :] + self.chiral_emb.weight[None, :, :]).reshape(-1, self.type_emb.embedding_dim)
+        return _pair_table(self.type_emb, self.chiral_emb)
 
 class BondEncoder(nn.Module):
     "Sum of a bond-type embedding (self-loop and mask bond included) and a bond-direction embedding."
@@ -100,15 +108,11 @@ class BondEncoder(nn.Module):
     def codes(edge_attr: torch.Tensor # [E, 2] long: bond type, bond direction
              ) -> torch.Tensor:        # [E] long: row of `table()` for each bond
         "Index of each bond's (type, direction) pair; out-of-vocabulary values raise."
-        if edge_attr.numel():
-            t, d = edge_attr[:, 0], edge_attr[:, 1]
-            if int(t.min()) < 0 or int(t.max()) >= VOCAB.num_bond_types or int(d.min()) < 0 or int(d.max()) >= VOCAB.num_bond_dirs:
-                raise ValueError(f"edge_attr outside the bond vocabulary: types must lie in [0, {VOCAB.num_bond_types}), directions in [0, {VOCAB.num_bond_dirs})")
-        return edge_attr[:, 0] * VOCAB.num_bond_dirs + edge_attr[:, 1]
+        return _pair_codes(edge_attr, 'edge_attr', 'bond', (VOCAB.num_bond_types, VOCAB.num_bond_dirs), 'directions')
 
     def table(self) -> torch.Tensor:
         "[num_codes, emb_dim]: the embedding of every (type, direction) pair."
-        return (self.type_emb.weight[:, None, :] + self.dir_emb.weight[None, :, :]).reshape(self.num_codes, -1)
+        return _pair_table(self.type_emb, self.dir_emb)
 
     def forward(self, edge_attr: torch.Tensor) -> torch.Tensor: # [E, emb_dim]
         return F.embedding(self.codes(edge_attr), self.table())
