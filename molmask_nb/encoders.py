@@ -124,9 +124,9 @@ def dropout(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
     if x.device.type != 'cpu': return F.dropout(x, p, True)
     return x * ((torch.rand_like(x) >= p).to(x.dtype) * (1.0 / (1.0 - p)))
 
-# %% ../nbs/07_encoders.ipynb #fef1ef1d
+# %% ../nbs/07_encoders.ipynb #87488974
 class Adjacency:
-    "CSR matrix A (row i: the atoms with a bond into i) of one batch and, once a backward pass needs it, Aᵀ."
+    "Sparse matrix A of one batch (row i: the atoms with a bond into i), as CSR once a product needs it, and Aᵀ once a backward pass does."
     def __init__(self, edge_index: torch.Tensor, # [2, E] long: source (column) and target (row) of each entry
                  num_nodes: int, # rows of A; also its columns unless `num_cols` is given
                  dtype=torch.float32,
@@ -134,7 +134,10 @@ class Adjacency:
                  num_cols: int | None = None):
         self.edge_index, self.shape, self.dtype = edge_index, (num_nodes, num_nodes if num_cols is None else num_cols), dtype
         self.values = torch.ones(edge_index.shape[1], dtype=dtype, device=edge_index.device) if values is None else values.to(dtype)
-        self.forward_op = self._csr(edge_index[1], edge_index[0], self.values, *self.shape)
+
+    @functools.cached_property
+    def forward_op(self):    # built on first use: the index path (other devices, autocast) never needs it
+        return self._csr(self.edge_index[1], self.edge_index[0], self.values, *self.shape)
 
     @functools.cached_property
     def backward_op(self):   # not built for evaluation, where no gradient flows
@@ -182,7 +185,7 @@ def sparse_product(h: torch.Tensor, # [A.shape[1], d]
     "A @ h: CSR product with a custom backward on the CPU, index form elsewhere."
     return _SparseProduct.apply(h, adj, False) if Adjacency.usable(h) else adj.index_product(h)
 
-# %% ../nbs/07_encoders.ipynb #4ae967b7
+# %% ../nbs/07_encoders.ipynb #5b1a7858
 def bond_code_counts(edge_index: torch.Tensor, # [2, E] long, global atom indices
                      edge_attr: torch.Tensor,  # [E, 2] long
                      num_nodes: int, dtype=torch.float32) -> torch.Tensor: # [N, BondEncoder.num_codes]
@@ -314,8 +317,9 @@ def class_batch_norm(u: torch.Tensor, # [classes, d]: one row per class
     "`norm` applied to the atoms, given one row per class: batch statistics weighted by class size, running statistics updated as `nn.BatchNorm1d` does."
     if not norm.training and norm.track_running_stats:
         return F.batch_norm(u, norm.running_mean, norm.running_var, norm.weight, norm.bias, False, 0.0, norm.eps)
+    dtype = u.dtype
     with torch.autocast(u.device.type, enabled=False):                  # statistics in float32 at least
-        u = u.float() if u.dtype in (torch.float16, torch.bfloat16) else u
+        u = u.float() if dtype in (torch.float16, torch.bfloat16) else u
         n, w = int(size.sum()), size.to(u.dtype)
         if n <= 1: raise ValueError(f"Expected more than 1 value per channel when training, got {n} atoms")
         gamma = norm.weight if norm.affine else torch.ones(u.shape[1], dtype=u.dtype, device=u.device)
@@ -327,7 +331,7 @@ def class_batch_norm(u: torch.Tensor, # [classes, d]: one row per class
                 m = 1.0 / float(norm.num_batches_tracked) if norm.momentum is None else norm.momentum
                 norm.running_mean.lerp_(mean.to(norm.running_mean.dtype), m)
                 norm.running_var.lerp_((var * (n / (n - 1))).to(norm.running_var.dtype), m)
-        return y
+        return y.to(dtype)                                               # as BatchNorm on that input would return
 
 _JK = ('last', 'sum', 'max', 'concat')
 
