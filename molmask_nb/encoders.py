@@ -20,7 +20,7 @@ from .data import GraphStore, _ranges, load_pretrain_store
 from .featurize import VOCAB
 
 # %% auto #0
-__all__ = ['ENCODERS', 'get_encoder', 'Encoder', 'AtomEncoder', 'BondEncoder', 'dropout', 'Adjacency', 'neighbour_sum',
+__all__ = ['ENCODERS', 'get_encoder', 'Encoder', 'AtomEncoder', 'BondEncoder', 'dropout', 'Linear', 'Adjacency', 'neighbour_sum',
            'sparse_product', 'bond_code_counts', 'GINLayer', 'AtomClasses', 'refine_classes', 'class_operator',
            'class_batch_norm', 'GINEncoder', 'random_walk_se', 'rwse_cached', 'AttentionPlan', 'graph_ptr',
            'attention_plan', 'MoleculeAttention', 'GPSLayer', 'GPSEncoder', 'linear_calls', 'matmul_roof',
@@ -124,6 +124,13 @@ def dropout(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
     if x.device.type != 'cpu': return F.dropout(x, p, True)
     return x * ((torch.rand_like(x) >= p).to(x.dtype) * (1.0 / (1.0 - p)))
 
+# %% ../nbs/07_encoders.ipynb #327451cb
+class Linear(nn.Linear):
+    "`nn.Linear` whose CPU forward is a plain GEMM followed by an in-place bias add."
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.bias is None or x.dim() != 2 or x.device.type != 'cpu' or torch.is_autocast_enabled('cpu'): return super().forward(x)
+        return torch.mm(x, self.weight.t()).add_(self.bias)
+
 # %% ../nbs/07_encoders.ipynb #87488974
 class Adjacency:
     "Sparse matrix A of one batch (row i: the atoms with a bond into i), as CSR once a product needs it, and Aᵀ once a backward pass does."
@@ -185,7 +192,7 @@ def sparse_product(h: torch.Tensor, # [A.shape[1], d]
     "A @ h: CSR product with a custom backward on the CPU, index form elsewhere."
     return _SparseProduct.apply(h, adj, False) if Adjacency.usable(h) else adj.index_product(h)
 
-# %% ../nbs/07_encoders.ipynb #5b1a7858
+# %% ../nbs/07_encoders.ipynb #9273d57d
 def bond_code_counts(edge_index: torch.Tensor, # [2, E] long, global atom indices
                      edge_attr: torch.Tensor,  # [E, 2] long
                      num_nodes: int, dtype=torch.float32) -> torch.Tensor: # [N, BondEncoder.num_codes]
@@ -201,7 +208,7 @@ class GINLayer(nn.Module):
     def __init__(self, emb_dim: int):
         super().__init__()
         self.bond_encoder = BondEncoder(emb_dim)
-        self.mlp = nn.Sequential(nn.Linear(emb_dim, 2 * emb_dim), nn.ReLU(inplace=True), nn.Linear(2 * emb_dim, emb_dim))
+        self.mlp = nn.Sequential(Linear(emb_dim, 2 * emb_dim), nn.ReLU(inplace=True), Linear(2 * emb_dim, emb_dim))
 
     def forward(self, h: torch.Tensor, src: torch.Tensor, dst: torch.Tensor, counts: torch.Tensor,
                 adj: Adjacency | None = None) -> torch.Tensor:
@@ -431,7 +438,7 @@ def rwse_cached(store: GraphStore, dim: int = 20) -> np.ndarray:
     write_npy(path, arr)
     return arr
 
-# %% ../nbs/07_encoders.ipynb #9da232bd
+# %% ../nbs/07_encoders.ipynb #cffd14b3
 _ATTN_IMPLS = ('bucket', 'padded')
 
 @dataclass
@@ -494,8 +501,8 @@ class MoleculeAttention(nn.Module):
     def __init__(self, emb_dim: int, heads: int, attn_dropout: float = 0.0):
         super().__init__()
         self.heads, self.attn_dropout = heads, attn_dropout
-        self.qkv = nn.Linear(emb_dim, 3 * emb_dim)
-        self.out = nn.Linear(emb_dim, emb_dim)
+        self.qkv = Linear(emb_dim, 3 * emb_dim)
+        self.out = Linear(emb_dim, emb_dim)
 
     def forward(self, h: torch.Tensor, plan: AttentionPlan) -> torch.Tensor:
         N, d = h.shape; H = self.heads
@@ -523,10 +530,10 @@ class GPSLayer(nn.Module):
     def __init__(self, emb_dim: int, heads: int, dropout: float = 0.0, attn_dropout: float = 0.0):
         super().__init__()
         d, self.dropout = emb_dim, dropout
-        self.gine = nn.Sequential(nn.Linear(d, d), nn.ReLU(inplace=True), nn.Linear(d, d))
+        self.gine = nn.Sequential(Linear(d, d), nn.ReLU(inplace=True), Linear(d, d))
         self.attn = MoleculeAttention(d, heads, attn_dropout)
         self.norm_local, self.norm_attn, self.norm_ff = nn.BatchNorm1d(d), nn.BatchNorm1d(d), nn.BatchNorm1d(d)
-        self.ff1, self.ff2 = nn.Linear(d, 2 * d), nn.Linear(2 * d, d)
+        self.ff1, self.ff2 = Linear(d, 2 * d), Linear(2 * d, d)
 
     def forward(self, h, src, dst, e, plan: AttentionPlan):
         p, tr = self.dropout, self.training
@@ -558,7 +565,7 @@ class GPSEncoder(Encoder):
         self.heads, self.rwse_dim, self.pe_dim, self.attn_impl = heads, rwse_dim, pe_dim, attn_impl
         self.attn_dropout = check_fraction('attn_dropout', attn_dropout, low_open=False, high_open=True)
         self.atom_encoder = AtomEncoder(emb_dim - pe_dim)
-        self.pe_norm, self.pe_lin = nn.BatchNorm1d(rwse_dim), nn.Linear(rwse_dim, pe_dim)
+        self.pe_norm, self.pe_lin = nn.BatchNorm1d(rwse_dim), Linear(rwse_dim, pe_dim)
         self.bond_encoder = BondEncoder(emb_dim)
         self.layers = nn.ModuleList([GPSLayer(emb_dim, heads, dropout, self.attn_dropout) for _ in range(num_layers)])
 
