@@ -13,9 +13,9 @@ import torch
 
 # %% auto #0
 __all__ = ['PRECISIONS', 'set_seed', 'pick_device', 'check_precision', 'autocast', 'to_device', 'Registry', 'check_fraction',
-           'check_positive', 'torch_threads', 'adam', 'progress_enabled', 'progress', 'git_revision',
-           'package_versions', 'cpu_model', 'machine_info', 'provenance', 'atomic_write', 'write_json', 'write_npy',
-           'read_json', 'cache_dir']
+           'check_positive', 'torch_threads', 'adam', 'load_optimizer_state', 'progress_enabled', 'progress',
+           'git_revision', 'package_versions', 'cpu_model', 'machine_info', 'provenance', 'atomic_write', 'write_json',
+           'write_npy', 'read_json', 'cache_dir']
 
 # %% ../nbs/00_core.ipynb #1dc34e3c
 def set_seed(seed: int, # seed for python, numpy and torch (CPU and CUDA)
@@ -124,6 +124,13 @@ def adam(params, # the parameters to optimize (all on one device)
     params = list(params)
     fused = bool(params) and all(p.device.type in ('cpu', 'cuda') and p.is_floating_point() for p in params)
     return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay, fused=fused or None)
+
+# %% ../nbs/00_core.ipynb #2dc3e42f
+def load_optimizer_state(opt: torch.optim.Optimizer, state: dict) -> None:
+    "`opt.load_state_dict(state)`, keeping `opt`'s own kernel choice (fused / foreach), which depends on its device."
+    kernels = [{k: g[k] for k in ('fused', 'foreach') if k in g} for g in opt.param_groups]
+    opt.load_state_dict(state)
+    for g, k in zip(opt.param_groups, kernels): g.update(k)
 
 # %% ../nbs/00_core.ipynb #31ce4ae6
 def progress_enabled(enabled: bool | None = None) -> bool:
