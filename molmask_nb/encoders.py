@@ -131,7 +131,7 @@ class Linear(nn.Linear):
         if self.bias is None or x.dim() != 2 or x.device.type != 'cpu' or torch.is_autocast_enabled('cpu'): return super().forward(x)
         return torch.mm(x, self.weight.t()).add_(self.bias)
 
-# %% ../nbs/07_encoders.ipynb #87488974
+# %% ../nbs/07_encoders.ipynb #642a387f
 class Adjacency:
     "Sparse matrix A of one batch (row i: the atoms with a bond into i), as CSR once a product needs it, and Aᵀ once a backward pass does."
     def __init__(self, edge_index: torch.Tensor, # [2, E] long: source (column) and target (row) of each entry
@@ -140,15 +140,18 @@ class Adjacency:
                  values: torch.Tensor | None = None, # [E] entry values (default: ones)
                  num_cols: int | None = None):
         self.edge_index, self.shape, self.dtype = edge_index, (num_nodes, num_nodes if num_cols is None else num_cols), dtype
-        self.values = torch.ones(edge_index.shape[1], dtype=dtype, device=edge_index.device) if values is None else values.to(dtype)
+        self.values = None if values is None else values.to(dtype)
 
     @functools.cached_property
     def forward_op(self):    # built on first use: the index path (other devices, autocast) never needs it
-        return self._csr(self.edge_index[1], self.edge_index[0], self.values, *self.shape)
+        return self._csr(self.edge_index[1], self.edge_index[0], self._entries(), *self.shape)
 
     @functools.cached_property
     def backward_op(self):   # not built for evaluation, where no gradient flows
-        return self._csr(self.edge_index[0], self.edge_index[1], self.values, *self.shape[::-1])
+        return self._csr(self.edge_index[0], self.edge_index[1], self._entries(), *self.shape[::-1])
+
+    def _entries(self) -> torch.Tensor:
+        return torch.ones(self.edge_index.shape[1], dtype=self.dtype, device=self.edge_index.device) if self.values is None else self.values
 
     @staticmethod
     def _csr(rows, cols, vals, n_rows, n_cols):
@@ -164,11 +167,12 @@ class Adjacency:
         "Whether the sparse path applies to features `h` (CPU, float32/float64, no autocast)."
         return h.device.type == 'cpu' and h.dtype in (torch.float32, torch.float64) and not torch.is_autocast_enabled('cpu')
 
-    def index_product(self, h: torch.Tensor) -> torch.Tensor:
-        "A @ h with index_select / index_add (any device, any dtype)."
+    def index_product(self, h: torch.Tensor, plus_input: bool = False) -> torch.Tensor:
+        "A @ h (`plus_input`: h + A @ h, A square) with index_select / index_add: any device, any dtype."
         src, dst = self.edge_index
-        msgs = h.index_select(0, src) * self.values.to(h.dtype)[:, None]
-        return h.new_zeros(self.shape[0], h.shape[1]).index_add_(0, dst, msgs)
+        msgs = h.index_select(0, src)
+        if self.values is not None: msgs = msgs * self.values.to(h.dtype)[:, None]
+        return h.index_add(0, dst, msgs) if plus_input else h.new_zeros(self.shape[0], h.shape[1]).index_add_(0, dst, msgs)
 
 class _SparseProduct(torch.autograd.Function):
     @staticmethod
@@ -183,8 +187,8 @@ class _SparseProduct(torch.autograd.Function):
 def neighbour_sum(h: torch.Tensor, # [N, d] atom features
                   adj: Adjacency   # the batch's bond structure
                  ) -> torch.Tensor: # [N, d]: x_i + Σ_{j→i} x_j
-    "Each atom's own features plus those of the atoms bonded to it, as one sparse product."
-    return _SparseProduct.apply(h, adj, True)
+    "Each atom's own features plus those of the atoms bonded to it: one CSR product on the CPU, index form elsewhere."
+    return _SparseProduct.apply(h, adj, True) if Adjacency.usable(h) else adj.index_product(h, plus_input=True)
 
 def sparse_product(h: torch.Tensor, # [A.shape[1], d]
                    adj: Adjacency   # any sparse matrix A
@@ -192,16 +196,20 @@ def sparse_product(h: torch.Tensor, # [A.shape[1], d]
     "A @ h: CSR product with a custom backward on the CPU, index form elsewhere."
     return _SparseProduct.apply(h, adj, False) if Adjacency.usable(h) else adj.index_product(h)
 
-# %% ../nbs/07_encoders.ipynb #9273d57d
+# %% ../nbs/07_encoders.ipynb #1cbbd46d
 def bond_code_counts(edge_index: torch.Tensor, # [2, E] long, global atom indices
-                     edge_attr: torch.Tensor,  # [E, 2] long
+                     bond_codes: torch.Tensor, # [E] long: `BondEncoder.codes` of each bond
                      num_nodes: int, dtype=torch.float32) -> torch.Tensor: # [N, BondEncoder.num_codes]
     "Per atom, how many incoming bonds carry each (type, direction) code, plus its one self-loop."
     K, dst = BondEncoder.num_codes, edge_index[1]
-    flat = dst * K + BondEncoder.codes(edge_attr)
+    flat = dst * K + bond_codes
     counts = torch.bincount(flat, minlength=num_nodes * K).view(num_nodes, K).to(dtype)
     counts[:, BondEncoder.self_loop_code] += 1
     return counts
+
+def _plus_bonds(agg: torch.Tensor, counts: torch.Tensor, table: torch.Tensor) -> torch.Tensor:
+    "agg + counts @ table; `agg` is always a fresh sum, so in place unless autocast or dtype rule it out."
+    return agg.addmm_(counts, table) if Adjacency.usable(agg) else torch.addmm(agg, counts, table)
 
 class GINLayer(nn.Module):
     "One GIN convolution of Hu et al.: sum of (x_j + e_ij) over neighbours and self-loop, then MLP d→2d→d."
@@ -210,12 +218,10 @@ class GINLayer(nn.Module):
         self.bond_encoder = BondEncoder(emb_dim)
         self.mlp = nn.Sequential(Linear(emb_dim, 2 * emb_dim), nn.ReLU(inplace=True), Linear(2 * emb_dim, emb_dim))
 
-    def forward(self, h: torch.Tensor, src: torch.Tensor, dst: torch.Tensor, counts: torch.Tensor,
-                adj: Adjacency | None = None) -> torch.Tensor:
-        if adj is not None:   # sparse path (CPU, no autocast): agg is a fresh tensor, so the bond term goes in place
-            return self.mlp(neighbour_sum(h, adj).addmm_(counts, self.bond_encoder.table()))
-        agg = h.index_add(0, dst, h.index_select(0, src))                # x_i + Σ_j x_j
-        return self.mlp(torch.addmm(agg, counts, self.bond_encoder.table()))   # + Σ_j e_ij (self-loop included)
+    def forward(self, h: torch.Tensor, # [N, d] atom features
+                counts: torch.Tensor, # [N, bond codes]: `bond_code_counts`
+                adj: Adjacency) -> torch.Tensor:
+        return self.mlp(_plus_bonds(neighbour_sum(h, adj), counts, self.bond_encoder.table()))
 
     def first_tables(self, atoms: AtomEncoder) -> tuple[torch.Tensor, torch.Tensor]:
         "The first linear map applied to the tables: [atom pairs, 2d] and [bond codes, 2d], the bias on the self-loop row."
@@ -226,15 +232,17 @@ class GINLayer(nn.Module):
         loop = torch.tensor([BondEncoder.self_loop_code], device=w.device)
         return atom_table, bond_table.index_add(0, loop, lin1.bias[None].to(bond_table.dtype))
 
-    def forward_first(self, atoms: AtomEncoder, x: torch.Tensor, src: torch.Tensor, dst: torch.Tensor,
-                      counts: torch.Tensor, adj: Adjacency | None = None) -> torch.Tensor:
-        "`forward(atoms(x), …)` with the first linear map applied to the embedding tables instead of to every atom."
+    def after_first_linear(self, pre: torch.Tensor) -> torch.Tensor:
+        "The MLP from its first ReLU on (the first layer applies its first linear map to the tables)."
         _, act, lin2 = self.mlp
-        atom_table, bond_table = self.first_tables(atoms)
-        z = F.embedding(atoms.codes(x), atom_table)                      # = atoms(x) @ w, one row per atom
-        if adj is not None: pre = neighbour_sum(z, adj).addmm_(counts, bond_table)
-        else: pre = torch.addmm(z.index_add(0, dst, z.index_select(0, src)), counts, bond_table)
         return lin2(act(pre))
+
+    def forward_first(self, atoms: AtomEncoder, codes: torch.Tensor, # [N] `AtomEncoder.codes` of the atoms
+                      counts: torch.Tensor, adj: Adjacency) -> torch.Tensor:
+        "`forward(atoms(x), …)` with the first linear map applied to the embedding tables instead of to every atom."
+        atom_table, bond_table = self.first_tables(atoms)
+        z = F.embedding(codes, atom_table)                               # = atoms(x) @ w, one row per atom
+        return self.after_first_linear(_plus_bonds(neighbour_sum(z, adj), counts, bond_table))
 
     def forward_classes(self, prev: torch.Tensor | None, # [previous classes, d]; None for the first layer
                         op: Adjacency, # [classes, previous classes]: `class_operator`
@@ -243,12 +251,9 @@ class GINLayer(nn.Module):
                        ) -> torch.Tensor: # [classes, d]: the MLP output of each class
         "The layer computed once per class of atoms (see `class_plan`); the first layer reads the projected atom table."
         if prev is None:
-            _, act, lin2 = self.mlp
-            prev, table = self.first_tables(atoms)
-            mlp = lambda t: lin2(act(t))
-        else: table, mlp = self.bond_encoder.table(), self.mlp
-        agg = sparse_product(prev, op)
-        return mlp(agg.addmm_(counts, table) if Adjacency.usable(prev) else torch.addmm(agg, counts, table))
+            atom_table, bond_table = self.first_tables(atoms)
+            return self.after_first_linear(_plus_bonds(sparse_product(atom_table, op), counts, bond_table))
+        return self.mlp(_plus_bonds(sparse_product(prev, op), counts, self.bond_encoder.table()))
 
 _HASH_SEED = 0x6D6D   # fixed: class hashes must not draw from (or depend on) the global generator
 
@@ -360,13 +365,14 @@ class GINEncoder(Encoder):
         self.layers = nn.ModuleList([GINLayer(emb_dim) for _ in range(num_layers)])
         self.norms = nn.ModuleList([nn.BatchNorm1d(emb_dim) for _ in range(num_layers)])
 
-    def class_plan(self, codes: torch.Tensor, src: torch.Tensor, dst: torch.Tensor, edge_attr: torch.Tensor,
+    def class_plan(self, atom_codes: torch.Tensor, # [N] `AtomEncoder.codes`
+                   edge_index: torch.Tensor, bond_codes: torch.Tensor, # [2, E] and [E] `BondEncoder.codes`
                    dtype=torch.float32) -> list[tuple[AtomClasses, Adjacency]]:
         "Atom classes and class operators of the first layers, as long as each has at most `max_class_fraction` classes per atom."
-        n = len(codes)
+        n, (src, dst) = len(atom_codes), edge_index
         if n == 0 or self.max_class_fraction <= 0: return []
         depth = 1 if self.training and self.dropout > 0 else self.num_layers   # dropout acts per atom after each layer
-        plan, ids, num, bond_codes = [], codes, VOCAB.num_atom_types * VOCAB.num_chiral_tags, BondEncoder.codes(edge_attr)
+        plan, ids, num = [], atom_codes, VOCAB.num_atom_types * VOCAB.num_chiral_tags
         for _ in range(depth):
             classes = refine_classes(ids, num, src, dst, bond_codes)
             if classes is None or classes.num > self.max_class_fraction * n: break
@@ -375,12 +381,12 @@ class GINEncoder(Encoder):
         return plan
 
     def forward(self, batch) -> torch.Tensor:
-        x, ei = batch.x, batch.edge_index
-        src, dst, n = ei[0], ei[1], x.shape[0]
-        weight = self.atom_encoder.type_emb.weight
-        counts = bond_code_counts(ei, batch.edge_attr, n, weight.dtype)
-        plan = self.class_plan(AtomEncoder.codes(x), src, dst, batch.edge_attr, weight.dtype)
-        adj = Adjacency(ei, n, weight.dtype) if len(plan) < self.num_layers and Adjacency.usable(weight) else None
+        x, ei, n = batch.x, batch.edge_index, batch.x.shape[0]
+        dtype = self.atom_encoder.type_emb.weight.dtype
+        atom_codes, bond_codes = AtomEncoder.codes(x), BondEncoder.codes(batch.edge_attr)
+        counts = bond_code_counts(ei, bond_codes, n, dtype)
+        plan = self.class_plan(atom_codes, ei, bond_codes, dtype)
+        adj = Adjacency(ei, n, dtype) if len(plan) < self.num_layers else None   # the layers run per atom
         hs = [None if self.jk == 'last' else self.atom_encoder(x)]        # the input embedding, kept only when jk combines it
         y = None
         for i, (conv, norm) in enumerate(zip(self.layers, self.norms)):
@@ -391,7 +397,7 @@ class GINEncoder(Encoder):
                 if i == len(plan) - 1 or self.jk != 'last': h = y.index_select(0, classes.ids)   # one row per atom
                 if i == len(plan) - 1: h = dropout(h, self.dropout, self.training)
             else:
-                h = norm(conv.forward_first(self.atom_encoder, x, src, dst, counts, adj) if i == 0 else conv(h, src, dst, counts, adj))
+                h = norm(conv.forward_first(self.atom_encoder, atom_codes, counts, adj) if i == 0 else conv(h, counts, adj))
                 if i < self.num_layers - 1: h = F.relu_(h)
                 h = dropout(h, self.dropout, self.training)
             if self.jk != 'last': hs.append(h)
