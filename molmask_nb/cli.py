@@ -39,7 +39,8 @@ def _parser() -> argparse.ArgumentParser:
 
 # %% ../nbs/15_cli.ipynb #0518b619
 _REGISTRIES = [('masking distributions', 'molmask_nb.masking', 'MASKINGS'), ('prediction targets', 'molmask_nb.targets', 'TARGETS'),
-               ('encoders', 'molmask_nb.encoders', 'ENCODERS')]
+               ('encoders', 'molmask_nb.encoders', 'ENCODERS'), ('decoders', 'molmask_nb.decoders', 'DECODERS'),
+               ('reconstruction losses', 'molmask_nb.decoders', 'LOSSES')]
 
 def components_text() -> str:
     "The registered components, their one-line descriptions and their options with defaults."

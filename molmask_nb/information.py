@@ -282,7 +282,7 @@ def label_information(target,              # a fitted target
     return dict(dataset=store.name, mi_bits=float(np.mean(scored)) if scored else float('nan'), n_tasks=len(per_task),
                 n_skipped_tasks=len(per_task) - len(scored), n_features=X.shape[1], per_task=per_task)
 
-# %% ../nbs/12_information.ipynb #bf2f35f4
+# %% ../nbs/12_information.ipynb #09ac7c65
 def _dev(model) -> torch.device:
     p = next(iter(model.parameters()), None)
     return p.device if p is not None else torch.device('cpu')
@@ -295,12 +295,11 @@ def masked_predictions(model,                         # a trained `molmask_nb.pr
                        draws: int = 4,                # independent masks per molecule and progress value
                        batch_size: int = 512,
                       ) -> dict:
-    "Encoder features [M, D], head logits [M, C] and labels [M] of every masked atom (eval mode, masks from a seeded generator)."
+    "Encoder features [M, D], decoder scores [M, C] and labels [M] of every masked atom (eval mode, masks from a seeded generator)."
     check_positive('draws', draws)
     if not len(progress_values): raise ValueError('progress_values must not be empty')
     for p in progress_values: check_fraction('progress', p, low_open=False, high_open=False)
     from molmask_nb.data import GraphLoader
-    from molmask_nb.masking import corrupt
     model.target.prepare(store); model.masking.prepare(store); model.encoder.prepare(store)
     was_training = model.training; model.eval(); dev = _dev(model)
     feats, logits, labels = [], [], []
@@ -312,9 +311,8 @@ def masked_predictions(model,                         # a trained `molmask_nb.pr
                     batch = batch.to(dev)
                     lab = model.target.labels(batch)
                     sample = model.masking(batch, gen, float(p))
-                    m = sample.atom_mask
-                    h = model.encoder(corrupt(batch, sample))[m]
-                    feats.append(h.float().cpu()); logits.append(model.head(h).double().cpu()); labels.append(lab[m].cpu())
+                    h, scores = model.masked_scores(batch, sample)
+                    feats.append(h.float().cpu()); logits.append(scores.double().cpu()); labels.append(lab[sample.atom_mask].cpu())
     finally: model.train(was_training)
     out = dict(features=torch.cat(feats), logits=torch.cat(logits), labels=torch.cat(labels).long())
     if len(out['labels']) == 0: raise ValueError(f"no atom of {store.name!r} was masked")

@@ -12,7 +12,7 @@ from typing import Any, Optional, Union
 __all__ = ['PROTOCOL_EPOCHS', 'PretrainParams', 'FinetuneParams', 'param_types', 'param_defaults', 'from_dict', 'to_dict',
            'params_hash', 'validate', 'finetune_epochs']
 
-# %% ../nbs/09_params.ipynb #751ba1dc
+# %% ../nbs/09_params.ipynb #e59354e1
 @dataclass
 class PretrainParams:
     "Everything that determines a pretraining run."
@@ -26,6 +26,10 @@ class PretrainParams:
     masking_kw: dict = field(default_factory=dict)  # extra options of the masking distribution
     target_kw: dict = field(default_factory=dict)   # extra options of the target (vocab_size, radius, ...)
     encoder_kw: dict = field(default_factory=dict)  # extra options of the encoder (heads, rwse_dim, ...)
+    decoder: str = 'linear'         # decoder of the masked atoms: 'linear' (Hu et al.) or 'gnn' (GraphMAE)
+    loss: str = 'ce'                # reconstruction loss: 'ce' (cross-entropy) or 'sce' (GraphMAE's scaled cosine error)
+    decoder_kw: dict = field(default_factory=dict)  # extra options of the decoder
+    loss_kw: dict = field(default_factory=dict)     # extra options of the loss (sce: gamma)
     corpus: str = 'moses'           # pretraining corpus: 'moses' or 'zinc_standard_agent' (needs corpus_path)
     corpus_path: Optional[str] = None  # file for corpora that cannot be shipped
     corpus_limit: Optional[int] = 2000 # first N molecules of the corpus; None = all (paper: all, 2M)
@@ -105,7 +109,7 @@ def params_hash(params, n: int = 10) -> str:
     "Stable short hash of the parameters (for run folders and reuse of pretrained encoders)."
     return hashlib.sha256(json.dumps(to_dict(params), sort_keys=True).encode()).hexdigest()[:n]
 
-# %% ../nbs/09_params.ipynb #19acdbbb
+# %% ../nbs/09_params.ipynb #cd3205d9
 def validate(params):
     "Check names and ranges of a params object; raise ValueError naming the field."
     from molmask_nb.core import check_fraction, check_positive, check_precision
@@ -113,7 +117,9 @@ def validate(params):
         from molmask_nb.masking import MASKINGS
         from molmask_nb.targets import TARGETS
         from molmask_nb.encoders import ENCODERS
+        from molmask_nb.decoders import DECODERS, LOSSES
         MASKINGS.get(params.masking); TARGETS.get(params.target); ENCODERS.get(params.encoder)
+        DECODERS.get(params.decoder); LOSSES.get(params.loss)
         check_fraction('mask_rate', params.mask_rate)
         check_precision(params.precision)
         for k in ('num_layers', 'emb_dim', 'epochs', 'batch_size'): check_positive(k, getattr(params, k))
