@@ -18,7 +18,7 @@ import rdkit
 import torch
 import torch.nn.functional as F
 from rdkit import Chem
-from rdkit.Chem import BRICS, rdFingerprintGenerator
+from rdkit.Chem import rdFingerprintGenerator
 from torch import nn
 from torch_geometric.data import Data
 from torch_geometric.nn import GINEConv
@@ -26,12 +26,13 @@ from torch_geometric.nn import GINEConv
 from .core import Registry, adam, cache_dir, check_positive, package_versions, progress, torch_threads
 from .featurize import VOCAB, parse_smiles
 from .data import GraphLoader, GraphStore
+from .motifs import atom_motif_labels
 from .stats import entropy_bits
 
 # %% auto #0
 __all__ = ['TARGETS', 'TARGET_FORMAT', 'VQ_GROUPS', 'MOLE_BERT_SPLIT', 'get_target', 'PredictionTarget', 'load_target',
-           'AtomTypeTarget', 'corpus_tokens', 'atom_motifs', 'MotifTarget', 'atom_environments', 'EnvTarget',
-           'scale_split', 'VQTokenizer', 'VQTarget', 'describe_targets', 'plot_label_distribution', 'benchmark_targets']
+           'AtomTypeTarget', 'corpus_tokens', 'MotifTarget', 'atom_environments', 'EnvTarget', 'scale_split',
+           'VQTokenizer', 'VQTarget', 'describe_targets', 'plot_label_distribution', 'benchmark_targets']
 
 # %% ../nbs/06_targets.ipynb #87953380
 TARGETS = Registry('prediction target')
@@ -249,7 +250,7 @@ def _tokens_chunk(job) -> tuple[list, np.ndarray, np.ndarray, list]:
     for s in smiles:
         mol = parse_smiles(s)[0]
         if mol is None: raise ValueError(f"stored SMILES {s!r} no longer parses")
-        if kind == 'motif': toks, extra = atom_motifs(mol), None
+        if kind == 'motif': toks, extra = atom_motif_labels(mol), None
         else: toks, extra = atom_environments(mol, radius)
         n_atoms.append(len(toks))
         for k, t in enumerate(toks):
@@ -294,37 +295,6 @@ def _top_vocabulary(ids: np.ndarray, tokens: list, k: int) -> tuple[list, np.nda
     order = sorted(range(len(tokens)), key=lambda j: (-counts[j], tokens[j]))
     return [tokens[j] for j in order[:k]], counts
 
-# %% ../nbs/06_targets.ipynb #96b0a5ad
-def atom_motifs(mol: Chem.Mol) -> list[str]:
-    "Motif label of every atom: its smallest ring, else its BRICS chain fragment (canonical SMILES, no stereo)."
-    n, ri = mol.GetNumAtoms(), mol.GetRingInfo()
-    best: list = [None] * n
-    for atoms, bonds in zip(ri.AtomRings(), ri.BondRings()):
-        key = (len(atoms), Chem.MolFragmentToSmiles(mol, atomsToUse=list(atoms), bondsToUse=list(bonds), isomericSmiles=False))
-        for a in atoms:
-            if best[a] is None or key < best[a]: best[a] = key
-    out = [None if b is None else b[1] for b in best]
-    chain = [a for a in range(n) if out[a] is None]
-    if not chain: return out
-    cut = {frozenset(ab) for ab, _ in BRICS.FindBRICSBonds(mol)}
-    parent = {a: a for a in chain}
-    def root(a):
-        while parent[a] != a: parent[a] = parent[parent[a]]; a = parent[a]
-        return a
-    keep_bonds = []
-    for b in mol.GetBonds():
-        i, j = b.GetBeginAtomIdx(), b.GetEndAtomIdx()
-        if i in parent and j in parent and frozenset((i, j)) not in cut:
-            parent[root(i)] = root(j); keep_bonds.append((i, j, b.GetIdx()))
-    groups: dict = {}
-    for a in chain: groups.setdefault(root(a), []).append(a)
-    bonds_of: dict = {}
-    for i, j, bi in keep_bonds: bonds_of.setdefault(root(i), []).append(bi)
-    for r, atoms in groups.items():
-        lab = Chem.MolFragmentToSmiles(mol, atomsToUse=atoms, bondsToUse=bonds_of.get(r) or None, isomericSmiles=False)
-        for a in atoms: out[a] = lab
-    return out
-
 # %% ../nbs/06_targets.ipynb #29e9a234
 class _TokenVocabTarget(PredictionTarget):
     "Shared machinery of the motif and environment targets: most frequent `vocab_size` tokens plus 'other'."
@@ -361,7 +331,7 @@ class _TokenVocabTarget(PredictionTarget):
 
 @TARGETS.register('motif')
 class MotifTarget(_TokenVocabTarget):
-    "Label of the motif containing each atom (`atom_motifs`), among the `vocab_size` most frequent on the corpus, plus 'other'."
+    "Label of the motif containing each atom (`motifs.atom_motif_labels`), among the `vocab_size` most frequent on the corpus, plus 'other'."
     kind = 'motif'
     def __init__(self, vocab_size: int = 256, # motifs kept (the rest → class `vocab_size`, 'other')
                 ):
