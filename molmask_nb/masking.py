@@ -394,7 +394,7 @@ class PageRankMixMasking(_PageRankField, StructureGuided):
         s = standardize_per_graph(self.scores(batch).double(), batch.batch, batch.num_graphs)
         return self.select(batch, seed, progress, s), {}
 
-# %% ../nbs/05_masking.ipynb #c5894e04
+# %% ../nbs/05_masking.ipynb #3fefc5c8
 def _xavier_embedding(num: int, dim: int) -> nn.Embedding:
     e = nn.Embedding(num, dim)
     nn.init.xavier_uniform_(e.weight)
@@ -444,10 +444,10 @@ def _class_batch_norm(norm: nn.BatchNorm1d, # the layer (its affine parameters a
     mean = (w * y).sum(0)
     var = (w * (y - mean) ** 2).sum(0)
     with torch.no_grad():
-        m = norm.momentum
+        norm.num_batches_tracked.add_(1)
+        m = norm.momentum if norm.momentum is not None else 1.0 / float(norm.num_batches_tracked)   # None: cumulative average
         norm.running_mean.mul_(1 - m).add_(m * mean)
         norm.running_var.mul_(1 - m).add_(m * var * (n / max(int(n) - 1, 1)))
-        norm.num_batches_tracked.add_(1)
     return (y - mean) * torch.rsqrt(var + norm.eps) * norm.weight + norm.bias
 
 class StructMAEScorer(nn.Module):
