@@ -17,7 +17,7 @@ STAMP := $(VENV)/.molmask-setup
 # Recipes that run project tools see the venv first on PATH (for `!` shell lines in notebooks).
 RUN := PATH="$(abspath $(BIN)):$$PATH"
 
-.PHONY: help setup study test test-slow export clean-nbs check readme lab lock hooks
+.PHONY: help setup study test test-slow export clean-nbs check readme lab lock hooks docs docs-clean lessons screenshots
 
 help:
 	@echo "make study      set up the environment if needed, then run the quick study into runs/quick"
@@ -31,6 +31,10 @@ help:
 	@echo "make lab        jupyter lab"
 	@echo "make hooks      nbdev_install_hooks (Jupyter save hook, git merge driver for notebooks)"
 	@echo "make lock       rebuild constraints.txt from a fresh install of the pins in settings.ini"
+	@echo "make docs       build the documentation site into _docs/html (notebooks executed, cached; API reference) and check it"
+	@echo "make lessons    re-execute the lesson notebooks (settings.ini 'lessons') in place: they are committed with outputs"
+	@echo "make screenshots  headless Chromium screenshots of the built site into _docs/screenshots, checked"
+	@echo "make docs-clean remove _docs (the site, its sources and the execution cache)"
 
 setup: $(STAMP)
 
@@ -67,6 +71,18 @@ lab: setup
 
 hooks: setup
 	$(RUN) $(BIN)/nbdev_install_hooks
+
+docs: setup
+	$(RUN) $(BIN)/python tools/docs.py build
+
+docs-clean:
+	rm -rf _docs
+
+lessons: setup
+	$(RUN) $(BIN)/python tools/lessons.py run
+
+screenshots: setup
+	$(RUN) $(BIN)/python tools/screenshot_docs.py
 
 lock:
 	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
