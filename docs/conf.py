@@ -4,8 +4,11 @@
 `tools/docs.py prepare` copies them into _docs/src (nbdev directives turned into MyST-NB cell tags) plus the
 generated API pages. MyST-NB executes the notebooks through jupyter-cache, so an unchanged notebook is not run again.
 """
+import logging
 from configparser import ConfigParser
 from pathlib import Path
+
+logging.getLogger('traitlets').setLevel(logging.WARNING)   # not nbclient's line per executed notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 _cfg = ConfigParser(delimiters=['='])

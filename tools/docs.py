@@ -418,6 +418,14 @@ def check() -> list:
     return problems
 
 
+def cache_records() -> dict:
+    "jupyter-cache's records of executed notebooks, {id: (page, seconds)}."
+    from jupyter_cache import get_cache
+    if not CACHE.exists(): return {}
+    return {r.pk: (Path(r.uri).relative_to(SRC).with_suffix('').as_posix(), r.data.get('execution_seconds') or 0)
+            for r in get_cache(str(CACHE)).list_cache_records()}
+
+
 def sphinx(jobs: str) -> int:
     env = dict(os.environ, JUPYTER_PATH=os.pathsep.join(filter(None, [str(JUPYTER), os.environ.get('JUPYTER_PATH')])),
                MOLMASK_PROGRESS='0', PYDEVD_DISABLE_FILE_VALIDATION='1')
@@ -441,7 +449,11 @@ def main(argv=None):
         inventory = timed('prepare', prepare)
         print(f'prepared {len(inventory)} pages in {SRC.relative_to(ROOT)}')
     if a.command == 'build':
+        before = cache_records()
         rc = timed('sphinx', lambda: sphinx(a.jobs))
+        done = sorted(v for k, v in cache_records().items() if k not in before)
+        print(f'executed {len(done)} notebook(s)' + (': ' + ', '.join(f'{p} {s:.0f} s' for p, s in done) if done else
+                                                      ' (every other page from the cache)'))
         if rc:
             print(f'error: sphinx-build failed (exit {rc}): see the messages above', file=sys.stderr)
             return rc
