@@ -19,7 +19,7 @@ README, is the landing page, with its links into the repository rewritten to pag
 The API reference has one page per exported module, generated from the modules' docstrings, signatures and nbdev
 docments (one comment per parameter), with every name in each module's `__all__`.
 """
-import argparse, ast, html.parser, importlib, inspect, json, os, re, subprocess, sys, time
+import argparse, ast, hashlib, html.parser, importlib, inspect, json, os, re, subprocess, sys, time
 from configparser import ConfigParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -57,7 +57,6 @@ def _strip_directives(source: str) -> str:
 
 
 def _md(text: str) -> dict:
-    import hashlib
     return dict(cell_type='markdown', id='docs-' + hashlib.sha1(text.encode()).hexdigest()[:8], metadata={}, source=text)
 
 
@@ -126,7 +125,6 @@ def inputs_digest(nb: dict) -> str:
     """A digest of what a notebook's outputs depend on besides its code: the package modules it imports (with
     their own imports) and the kernel's set-up. jupyter-cache keys a notebook by its code and kernelspec, so this
     digest goes into the kernelspec: a change to an imported module re-executes the notebooks that use it."""
-    import hashlib
     code = '\n'.join(_source(c) for c in nb['cells'] if c['cell_type'] == 'code')
     files = [ROOT / LIB / f'{m}.py' for m in sorted(module_closure(imported_modules(code)))]
     files += sorted((ROOT / 'tools').glob('static_kernel*.py'))
@@ -288,9 +286,7 @@ def api_entry(module: str, name: str, obj) -> str:
                 elif kind == 'classmethod': sig = re.sub(r'^\(cls(, )?', '(', sig)
                 opts = [':staticmethod:'] if kind == 'staticmethod' else [':classmethod:'] if kind == 'classmethod' else []
                 body.append(_entry('method', mname, sig, [_doc(member), docments_table(member)], options=opts))
-        try: sig = signature(obj)
-        except Exception: sig = ''
-        return _entry('class', name, sig, body, fence='````')
+        return _entry('class', name, signature(obj), body, fence='````')
     if callable(obj) and (inspect.isfunction(obj) or inspect.isbuiltin(obj) or hasattr(obj, '__wrapped__')):
         return _entry('function', name, signature(obj), [_doc(obj), docments_table(obj)])
     kind = type(obj)
@@ -452,8 +448,8 @@ def main(argv=None):
         before = cache_records()
         rc = timed('sphinx', lambda: sphinx(a.jobs))
         done = sorted(v for k, v in cache_records().items() if k not in before)
-        print(f'executed {len(done)} notebook(s)' + (': ' + ', '.join(f'{p} {s:.0f} s' for p, s in done) if done else
-                                                      ' (every other page from the cache)'))
+        print(f'executed {len(done)} notebook(s): ' + ', '.join(f'{p} {s:.0f} s' for p, s in done) if done else
+              'executed no notebook: every output came from the cache')
         if rc:
             print(f'error: sphinx-build failed (exit {rc}): see the messages above', file=sys.stderr)
             return rc
