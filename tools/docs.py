@@ -66,6 +66,12 @@ def library_notebooks() -> list:
     return sorted(p for p in NBS.glob('*.ipynb') if p.name != 'index.ipynb')
 
 
+def support_files() -> list:
+    "Files beside the notebooks that they may read or import (not notebooks, not hidden, not caches)."
+    return sorted(p for p in NBS.rglob('*') if p.is_file() and p.suffix != '.ipynb' and not any(
+        part.startswith('.') or part == '__pycache__' for part in p.relative_to(NBS).parts))
+
+
 def template_notebooks() -> list:
     return sorted((NBS / 'experiments').glob('*.ipynb'))
 
@@ -121,13 +127,31 @@ def module_closure(modules: set) -> set:
     return seen
 
 
+_ANY_IMPORT = re.compile(r'^\s*(?:from|import)\s+(\w+)', re.M)
+
+
+def local_modules(text: str) -> list:
+    "Helper files beside the notebooks (nbs/NAME.py, such as fixtures.py) that `text` imports, and what they import."
+    todo, seen = [m for m in _ANY_IMPORT.findall(text) if (NBS / f'{m}.py').exists()], []
+    while todo:
+        m = todo.pop()
+        if m in seen: continue
+        seen.append(m)
+        todo += [n for n in _ANY_IMPORT.findall((NBS / f'{m}.py').read_text(encoding='utf-8')) if (NBS / f'{n}.py').exists()]
+    return sorted(seen)
+
+
 def inputs_digest(nb: dict) -> str:
     """A digest of what a notebook's outputs depend on besides its code: the package modules it imports (with
-    their own imports) and the kernel's set-up. jupyter-cache keys a notebook by its code and kernelspec, so this
-    digest goes into the kernelspec: a change to an imported module re-executes the notebooks that use it."""
+    their own imports), helper files beside it in nbs/ that it imports, and the kernel's set-up. jupyter-cache keys
+    a notebook by its code and kernelspec, so this digest goes into the kernelspec: a change to an imported module
+    re-executes the notebooks that use it."""
     code = '\n'.join(_source(c) for c in nb['cells'] if c['cell_type'] == 'code')
-    files = [ROOT / LIB / f'{m}.py' for m in sorted(module_closure(imported_modules(code)))]
-    files += sorted((ROOT / 'tools').glob('static_kernel*.py'))
+    local = local_modules(code)
+    modules = imported_modules(code)
+    for m in local: modules |= imported_modules((NBS / f'{m}.py').read_text(encoding='utf-8'))
+    files = [ROOT / LIB / f'{m}.py' for m in sorted(module_closure(modules))]
+    files += [NBS / f'{m}.py' for m in local] + sorted((ROOT / 'tools').glob('static_kernel*.py'))
     h = hashlib.sha256()
     for f in files: h.update(f.name.encode() + b'\0' + f.read_bytes())
     return h.hexdigest()[:12]
@@ -306,11 +330,12 @@ def api_page(module: str, notebook: Path) -> str:
 
 
 # --- prepare ---
-def _write(path: Path, text: str, written: set):
-    "Write only when the content changed, so that Sphinx re-reads only changed pages."
+def _write(path: Path, content, written: set):
+    "Write `content` (str or bytes) only when it changed, so that Sphinx re-reads only changed pages."
+    data = content.encode('utf-8') if isinstance(content, str) else content
     written.add(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists() or path.read_text(encoding='utf-8') != text: path.write_text(text, encoding='utf-8')
+    if not path.exists() or path.read_bytes() != data: path.write_bytes(data)
 
 
 def _dump(nb: dict) -> str:
@@ -342,6 +367,8 @@ def prepare() -> dict:
         _write(SRC / 'experiments' / path.name, _dump(prepared), written)
         inventory[str(path.relative_to(ROOT))] = f'experiments/{path.stem}'
     _write(SRC / 'index.ipynb', _dump(landing_page(lessons, library, templates)), written)
+    for helper in support_files():   # e.g. nbs/fixtures.py, which notebooks import from their folder
+        _write(SRC / helper.relative_to(NBS), helper.read_bytes(), written)
     inventory[str((NBS / 'index.ipynb').relative_to(ROOT))] = 'index'
     for module, path in modules:
         _write(SRC / 'api' / f'{module}.md', api_page(module, path), written)
@@ -352,8 +379,8 @@ def prepare() -> dict:
                     toc='\n'.join(m for m, _ in modules))
     _write(SRC / 'api' / 'index.md', api_index, written)
     inventory['api'] = 'api/index'
-    for stale in [p for p in SRC.rglob('*') if p.suffix in ('.ipynb', '.md') and p not in written
-                  and 'runs' not in p.relative_to(SRC).parts]:
+    for stale in [p for p in SRC.rglob('*') if p.is_file() and p not in written and not any(
+                  part in ('runs', '__pycache__') or part.startswith('.') for part in p.relative_to(SRC).parts)]:
         stale.unlink()
     write_kernelspec(JUPYTER)
     _write(DOCS / 'pages.json', json.dumps(inventory, indent=1) + '\n', set())
