@@ -211,7 +211,7 @@ def main(argv=None):
     if not paths: print('no lessons listed in settings.ini `lessons`'); return 0
     failed = []
     for path in paths:
-        rel = path.relative_to(ROOT)
+        rel = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
         t0 = time.perf_counter()
         try: fresh = execute(path)
         except Exception as e:   # a cell error: nbclient's message names the cell and the traceback
