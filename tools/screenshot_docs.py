@@ -2,7 +2,7 @@
 
     python tools/screenshot_docs.py [--out _docs/screenshots] [PAGE ...]    # after `make docs`; make screenshots
 
-Headless Chromium (Debian: `apt-get install -y chromium fonts-dejavu-core`) loads each page from _docs/html over
+Headless Chromium (Debian: `apt-get install -y chromium fonts-dejavu-core fonts-dejavu-extra`) loads each page from _docs/html over
 file://, driven through the DevTools protocol on the loopback interface (websocket-client, already a dependency of
 Jupyter). For each page it writes OUT/<page>.png and fails when:
 - the page is blank: less than 2 % of the screenshot's pixels differ from the background, or no text;
@@ -126,7 +126,7 @@ def main(argv=None):
     pages = a.pages or ['index'] + lessons
     exe = next((shutil.which(b) for b in BROWSERS if shutil.which(b)), None)
     if exe is None:
-        print('error: no Chromium found. Install it: apt-get install -y chromium fonts-dejavu-core', file=sys.stderr)
+        print('error: no Chromium found. Install it: apt-get install -y chromium fonts-dejavu-core fonts-dejavu-extra', file=sys.stderr)
         return 2
     missing = [p for p in pages if not (HTML / f'{p}.html').exists()]
     if missing:
