@@ -22,10 +22,11 @@ from .featurize import VOCAB, Vocabulary, featurize_mol, parse_smiles
 
 # %% auto #0
 __all__ = ['DATASETS', 'CLASSIFICATION', 'REGRESSION', 'CORPORA', 'USER_CORPORA', 'assets_dir', 'DatasetInfo', 'dataset_info',
-           'md5sum', 'verified_path', 'load_moleculenet', 'dataset_tasks', 'load_pretrain_corpus', 'GraphStore',
-           'featurize_smiles', 'save_store', 'load_store', 'load_dataset', 'load_pretrain_store', 'GraphLoader']
+           'check_dataset', 'check_corpus', 'md5sum', 'verified_path', 'load_moleculenet', 'dataset_tasks',
+           'load_pretrain_corpus', 'GraphStore', 'featurize_smiles', 'StoreChecksumError', 'save_store', 'load_store',
+           'load_dataset', 'load_pretrain_store', 'GraphLoader']
 
-# %% ../nbs/02_data.ipynb #d3d6b0b1
+# %% ../nbs/02_data.ipynb #13be77de
 def assets_dir() -> Path:
     "Folder of the shipped data files."
     import molmask_nb
@@ -71,13 +72,35 @@ CORPORA: dict[str, DatasetInfo] = {d.name: d for d in [
 USER_CORPORA = ('zinc_standard_agent',)  # read from a path the user gives (cannot be shipped)
 
 def dataset_info(name: str) -> DatasetInfo:
-    "Registry entry of a MoleculeNet dataset or pretraining corpus; unknown names list the valid ones."
+    "Registry entry of a MoleculeNet dataset or pretraining corpus; unknown names list the valid ones of each kind."
     key = name.lower()
     if key in DATASETS: return DATASETS[key]
     if key in CORPORA: return CORPORA[key]
-    raise ValueError(f"unknown dataset {name!r}; valid names: {', '.join(list(DATASETS) + list(CORPORA) + list(USER_CORPORA))}")
+    raise ValueError(f"unknown dataset {name!r}; valid names: {', '.join(DATASETS)} (MoleculeNet datasets); "
+                     f"{', '.join(list(CORPORA) + list(USER_CORPORA))} (pretraining corpora)")
 
-# %% ../nbs/02_data.ipynb #865a2196
+def check_dataset(name: str) -> str:
+    "`name` if it is a MoleculeNet dataset (what fine-tuning and label measures take), else a ValueError listing those only."
+    key = name.lower() if isinstance(name, str) else name
+    if key not in DATASETS:
+        corpus = key in CORPORA or key in USER_CORPORA
+        raise ValueError(f"unknown dataset {name!r}{' (a pretraining corpus, not a fine-tuning dataset)' if corpus else ''}; "
+                         f"valid names: {', '.join(DATASETS)}")
+    return key
+
+def check_corpus(name: str, path: str | Path | None = None) -> str:
+    "`name` if it is a pretraining corpus that can be read (`path` given for the corpora that cannot be shipped), else a ValueError."
+    key = name.lower() if isinstance(name, str) else name
+    valid = ', '.join(list(CORPORA) + list(USER_CORPORA))
+    if key not in CORPORA and key not in USER_CORPORA:
+        hint = ' (a MoleculeNet dataset, not a pretraining corpus)' if key in DATASETS else ''
+        raise ValueError(f"unknown pretraining corpus {name!r}{hint}; valid names: {valid}")
+    if key in USER_CORPORA and path is None:
+        raise ValueError(f"corpus {name!r} cannot be shipped: give corpus_path, the path of its SMILES file")
+    if path is not None and not Path(path).is_file(): raise ValueError(f"corpus file {path} not found")
+    return key
+
+# %% ../nbs/02_data.ipynb #b69549b5
 def md5sum(path: str | Path, chunk: int = 1 << 20) -> str:
     h = hashlib.md5()
     with open(path, 'rb') as f:
@@ -89,10 +112,12 @@ _VERIFIED: set = set()
 def verified_path(info: DatasetInfo, root: str | Path | None = None) -> Path:
     "Path of a shipped file after checking it exists and has the expected md5 (checked once per process)."
     path = Path(root or assets_dir()) / info.file
-    if not path.exists(): raise FileNotFoundError(f"data file {path} for {info.name!r} is missing (expected md5 {info.md5}); reinstall molmask_nb or restore the file")
+    remedy = (f"restore it: in a clone of the repository `git checkout -- molmask_nb/assets/{info.file}`, "
+              "otherwise reinstall molmask_nb (pip install --force-reinstall molmask_nb)")
+    if not path.exists(): raise FileNotFoundError(f"data file {path} for {info.name!r} is missing (expected md5 {info.md5}); {remedy}")
     if (path, info.md5) not in _VERIFIED:
         got = md5sum(path)
-        if got != info.md5: raise ValueError(f"data file {path} for {info.name!r} is corrupt: md5 {got}, expected {info.md5}")
+        if got != info.md5: raise ValueError(f"data file {path} for {info.name!r} is corrupt: md5 {got}, expected {info.md5}; {remedy}")
         _VERIFIED.add((path, info.md5))
     return path
 
@@ -212,7 +237,7 @@ class GraphStore:
                           None if self.y is None else self.y[idx], self.tasks, self.task_type, self.name, self.source_rows[idx],
                           self.parse_report, {k: v[atoms] for k, v in self.atom_fields.items()}, self.vocab_version)
 
-# %% ../nbs/02_data.ipynb #25bb38ec
+# %% ../nbs/02_data.ipynb #0478ba66
 _STATUS = {'ok': 0, 'partial': 1, 'invalid': 2}
 
 def _featurize_chunk(smiles: list[str]) -> dict[str, np.ndarray]:
@@ -236,6 +261,8 @@ def featurize_smiles(smiles: Sequence[str], # molecules to featurize
                      workers: int | None = None, # processes; default: all cores for ≥ 20k molecules, else 1
                      chunk_size: int = 4000, show_progress: bool | None = None) -> GraphStore:
     "Featurize SMILES into a `GraphStore`; unparsable rows are skipped, counted and listed in `parse_report`."
+    if isinstance(smiles, (str, bytes)):
+        raise TypeError(f"featurize_smiles takes a list of SMILES, got the string {smiles!r}; for one molecule pass [{smiles!r}]")
     smiles = list(smiles)
     chunks = [smiles[i:i + chunk_size] for i in range(0, len(smiles), chunk_size)]
     workers = workers if workers is not None else (min(os.cpu_count() or 1, 8) if len(smiles) >= 20_000 else 1)
@@ -257,7 +284,7 @@ def featurize_smiles(smiles: Sequence[str], # molecules to featurize
                       np.concatenate([[0], np.cumsum(n_atoms)]), np.concatenate([[0], np.cumsum(n_edges)]),
                       [smiles[i] for i in keep], y, tasks, task_type, name, keep, report)
 
-# %% ../nbs/02_data.ipynb #56159357
+# %% ../nbs/02_data.ipynb #6eb41015
 def _save_store(store: GraphStore, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     enc = [s.encode() for s in store.smiles]
@@ -268,7 +295,14 @@ def _save_store(store: GraphStore, folder: Path) -> None:
     for k, v in store.atom_fields.items(): arrays[f'field__{k}'] = v
     for k, v in arrays.items(): np.save(folder / f'{k}.npy', v)
     write_json(folder / 'store.json', dict(name=store.name, tasks=store.tasks, task_type=store.task_type, vocab_version=store.vocab_version,
-                                           rdkit=rdkit.__version__, parse_report=store.parse_report, arrays=sorted(arrays)))
+                                           rdkit=rdkit.__version__, parse_report=store.parse_report, arrays=sorted(arrays),
+                                           sha256={k: _sha256(folder / f'{k}.npy') for k in sorted(arrays)}))
+
+def _sha256(path: Path) -> str:
+    with open(path, 'rb') as f: return hashlib.file_digest(f, 'sha256').hexdigest()
+
+class StoreChecksumError(ValueError):
+    "A saved store whose files differ from the checksums in its store.json (or that has none)."
 
 def save_store(store: GraphStore, folder: str | Path) -> Path:
     "Write `store` to `folder` atomically (a temporary folder renamed into place)."
@@ -276,15 +310,26 @@ def save_store(store: GraphStore, folder: str | Path) -> Path:
     tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f'.{folder.name}.'))
     try:
         _save_store(store, tmp)
-        if folder.exists(): shutil.rmtree(folder)
-        os.replace(tmp, folder)
+        if folder.exists(): shutil.rmtree(folder, ignore_errors=True)
+        try: os.replace(tmp, folder)
+        except OSError:   # another process saved the same store in between: keep its copy
+            if not (folder / 'store.json').exists(): raise
     finally:
         if tmp.exists(): shutil.rmtree(tmp, ignore_errors=True)
     return folder
 
 def load_store(folder: str | Path, mmap: bool = False) -> GraphStore:
-    "Read a store written by `save_store` (`mmap=True` maps the arrays instead of reading them)."
+    "Read a store written by `save_store` after checking its files' checksums (`mmap=True` maps the arrays instead of reading them)."
     folder = Path(folder); meta = read_json(folder / 'store.json')
+    sums = meta.get('sha256')
+    if not isinstance(sums, dict):
+        raise StoreChecksumError(f"featurized store {folder} records no checksums (written by an older molmask_nb)")
+    for k in meta['arrays']:
+        p = folder / f'{k}.npy'
+        if not p.is_file() or _sha256(p) != sums.get(k):
+            what = 'differs from the checksum recorded when it was saved' if p.is_file() else 'is missing'
+            raise StoreChecksumError(f"featurized store {folder}: {k}.npy {what} (altered or damaged); "
+                                     "delete the folder and featurize again")
     arr = {k: np.load(folder / f'{k}.npy', mmap_mode='r' if mmap else None) for k in meta['arrays']}
     buf, ptr = bytes(arr['smiles_buf']), arr['smiles_ptr']
     smiles = [buf[ptr[i]:ptr[i + 1]].decode() for i in range(len(ptr) - 1)]
@@ -296,20 +341,28 @@ def _cache_folder(kind: str, name: str, extra: str = '') -> Path:
     tag = re.sub(r'[^A-Za-z0-9_.-]+', '_', f"{name}{extra}-{VOCAB.version}-rdkit{rdkit.__version__}")
     return cache_dir() / kind / tag
 
-# %% ../nbs/02_data.ipynb #e3afc34d
+# %% ../nbs/02_data.ipynb #efcd335b
 def _report_parse(store: GraphStore) -> None:
     r = store.parse_report
     if r.get('invalid'): warnings.warn(f"{store.name}: {r['invalid']} of {r['rows']} SMILES could not be parsed and were left out "
                                       f"(rows {r['invalid_rows'][:10]}{'…' if r['invalid'] > 10 else ''}); "
                                       f"{r['partial']} recovered by partial sanitization", stacklevel=3)
 
+def _load_cached(folder: Path) -> GraphStore | None:
+    "The cached store in `folder`; None when there is none, or when it fails its checksums (then it is rebuilt, with a warning)."
+    if not (folder / 'store.json').exists(): return None
+    try: return load_store(folder)
+    except StoreChecksumError as e:
+        warnings.warn(f"{e}; featurizing again", stacklevel=3)
+        return None
+
 def load_dataset(name: str, # a MoleculeNet dataset name
                  cache: bool = True, show_progress: bool | None = None) -> GraphStore:
     "A featurized MoleculeNet dataset with labels, from the cache when possible."
     info = dataset_info(name)
     folder = _cache_folder('datasets', info.name, f'-{info.md5[:8]}')
-    if cache and (folder / 'store.json').exists(): store = load_store(folder)
-    else:
+    store = _load_cached(folder) if cache else None
+    if store is None:
         df = load_moleculenet(info.name)
         store = featurize_smiles(df.smiles.tolist(), df.iloc[:, 1:].to_numpy(np.float32), list(df.columns[1:]), info.task_type, info.name,
                                  show_progress=show_progress)
@@ -323,8 +376,8 @@ def load_pretrain_store(name: str = 'moses', limit: int | None = None, path: str
     extra = f'-{limit}' if limit else '-all'
     if path is not None: extra += '-' + hashlib.sha1(str(Path(path).resolve()).encode()).hexdigest()[:8]
     folder = _cache_folder('corpora', name, extra)
-    if cache and (folder / 'store.json').exists(): store = load_store(folder)
-    else:
+    store = _load_cached(folder) if cache else None
+    if store is None:
         store = featurize_smiles(load_pretrain_corpus(name, limit, path), name=name, show_progress=show_progress)
         if cache: save_store(store, folder)
     _report_parse(store)

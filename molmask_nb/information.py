@@ -330,11 +330,11 @@ def context_information(masking: str, target: str,         # component names
     out['mutual_info_context_masked_bits'] = out['masked_entropy_bits'] - cond
     return out, model, train
 
-# %% ../nbs/12_information.ipynb #d22378fd
+# %% ../nbs/12_information.ipynb #aaac71ac
 def _validate_request(masking, target, mask_rate, masking_kw, target_kw, corpus, corpus_path, corpus_limit, datasets, seed, pretrain_kw,
                       holdout, progress_values, draws, folds, l2, reference):
     "Build the pretraining parameters and check every argument before any work; returns the PretrainParams."
-    from molmask_nb.data import DATASETS, dataset_info
+    from molmask_nb.data import check_dataset
     from molmask_nb.masking import get_masking
     from molmask_nb.params import PretrainParams, from_dict, validate
     from molmask_nb.targets import TARGETS, get_target
@@ -346,8 +346,7 @@ def _validate_request(masking, target, mask_rate, masking_kw, target_kw, corpus,
     TARGETS.get(reference)
     if isinstance(datasets, str): raise ValueError(f"datasets must be a list of names, got the string {datasets!r}")
     if not len(datasets): raise ValueError('datasets must not be empty')
-    for d in datasets:
-        if d not in DATASETS: dataset_info(d)   # raises with the valid names (a corpus name is not a dataset either)
+    for d in datasets: check_dataset(d)   # raises with the valid names (a corpus name is not a dataset)
     check_fraction('holdout', holdout); check_positive('draws', draws); check_positive('folds', folds)
     for v in progress_values: check_fraction('progress', v, low_open=False, high_open=False)
     if not len(np.atleast_1d(l2)) or not all(v >= 0 for v in np.atleast_1d(l2)): raise ValueError(f"l2 must be a non-negative number or a non-empty list of them, got {l2!r}")

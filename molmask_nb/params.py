@@ -12,7 +12,7 @@ from typing import Any, Optional, Union
 __all__ = ['PROTOCOL_EPOCHS', 'PretrainParams', 'FinetuneParams', 'param_types', 'param_defaults', 'from_dict', 'to_dict',
            'params_hash', 'validate', 'finetune_epochs']
 
-# %% ../nbs/09_params.ipynb #e59354e1
+# %% ../nbs/09_params.ipynb #fef014e0
 @dataclass
 class PretrainParams:
     "Everything that determines a pretraining run."
@@ -39,6 +39,7 @@ class PretrainParams:
     seed: int = 0                   # seed of weights, data order and masks
     device: str = 'auto'            # 'auto', 'cpu' or 'cuda'
     precision: str = 'fp32'         # 'fp32', or 'bf16' autocast (for GPUs; slower on CPUs without bf16 units)
+    threads: int = 1                # torch CPU threads of the run: fixed, so the numbers do not depend on how many runs share the machine
 
 @dataclass
 class FinetuneParams:
@@ -59,6 +60,7 @@ class FinetuneParams:
     encoder_kw: dict = field(default_factory=dict)  # likewise
     device: str = 'auto'            # 'auto', 'cpu' or 'cuda'
     precision: str = 'fp32'         # 'fp32', or 'bf16' autocast (for GPUs; slower on CPUs without bf16 units)
+    threads: int = 1                # torch CPU threads of the run: fixed, so the numbers do not depend on how many runs share the machine
 
 PROTOCOL_EPOCHS = {'paper': 100, 'quick': 20, 'smoke': 2}
 
@@ -109,7 +111,14 @@ def params_hash(params, n: int = 10) -> str:
     "Stable short hash of the parameters (for run folders and reuse of pretrained encoders)."
     return hashlib.sha256(json.dumps(to_dict(params), sort_keys=True).encode()).hexdigest()[:n]
 
-# %% ../nbs/09_params.ipynb #cd3205d9
+# %% ../nbs/09_params.ipynb #e385f8f2
+def _check_seeds(seeds: list) -> None:
+    if not seeds: raise ValueError('seeds must not be empty')
+    bad = [s for s in seeds if isinstance(s, bool) or not isinstance(s, int) or s < 0]
+    if bad: raise ValueError(f"seeds must be non-negative ints, got {bad}")
+    dup = sorted({s for s in seeds if seeds.count(s) > 1})
+    if dup: raise ValueError(f"seeds must be distinct, {dup} repeated")
+
 def validate(params):
     "Check names and ranges of a params object; raise ValueError naming the field."
     from molmask_nb.core import check_fraction, check_positive, check_precision
@@ -122,21 +131,24 @@ def validate(params):
         DECODERS.get(params.decoder); LOSSES.get(params.loss)
         check_fraction('mask_rate', params.mask_rate)
         check_precision(params.precision)
-        for k in ('num_layers', 'emb_dim', 'epochs', 'batch_size'): check_positive(k, getattr(params, k))
+        for k in ('num_layers', 'emb_dim', 'epochs', 'batch_size', 'threads'): check_positive(k, getattr(params, k))
         if params.corpus_limit is not None: check_positive('corpus_limit', params.corpus_limit)
         if params.lr <= 0: raise ValueError(f"lr must be positive, got {params.lr}")
+        _check_seeds([params.seed])
     elif isinstance(params, FinetuneParams):
-        from molmask_nb.data import DATASETS, dataset_info
-        if params.dataset not in DATASETS: dataset_info(params.dataset)  # raises with the valid names
+        from molmask_nb.data import check_dataset
+        check_dataset(params.dataset)   # a MoleculeNet dataset (not a pretraining corpus); raises with the valid names
         if params.protocol not in PROTOCOL_EPOCHS: raise ValueError(f"unknown protocol {params.protocol!r}; valid: {', '.join(PROTOCOL_EPOCHS)}")
         if params.pooling not in ('mean', 'sum', 'max'): raise ValueError(f"unknown pooling {params.pooling!r}; valid: mean, sum, max")
         if params.split not in ('scaffold', 'random_scaffold', 'random'): raise ValueError(f"unknown split {params.split!r}; valid: scaffold, random_scaffold, random")
         from molmask_nb.encoders import ENCODERS
         ENCODERS.get(params.encoder)
-        if not params.seeds: raise ValueError('seeds must not be empty')
+        _check_seeds(params.seeds)
+        if params.lr <= 0: raise ValueError(f"lr must be positive, got {params.lr}")
+        if params.weight_decay < 0: raise ValueError(f"weight_decay must not be negative, got {params.weight_decay}")
         check_fraction('dropout', params.dropout, low_open=False)
         check_precision(params.precision)
-        for k in ('num_layers', 'emb_dim', 'batch_size'): check_positive(k, getattr(params, k))
+        for k in ('num_layers', 'emb_dim', 'batch_size', 'threads'): check_positive(k, getattr(params, k))
         if params.epochs is not None: check_positive('epochs', params.epochs)
     else: raise TypeError(f"not a params object: {type(params).__name__}")
     return params

@@ -14,82 +14,16 @@ import pandas as pd
 from .metrics import format_mean_std, mean_std   # numpy/scipy only: the report kernel never imports torch
 
 # %% auto #0
-__all__ = ['KINDS', 'FACTORS', 'NO_PRETRAINING', 'REFERENCE', 'expected_runs', 'run_state', 'check_complete', 'describe_missing',
-           'StudyResults', 'higher_better', 'metric_label', 'collect_results', 'load_results', 'level_order',
-           'metric_rows', 'score_column', 'cell_stats', 'sorted_configs', 'results_table', 'table_html',
-           'configuration_table', 'config_scores', 'common_datasets', 'heatmap_data', 'relative_cost']
+__all__ = ['FACTORS', 'NO_PRETRAINING', 'REFERENCE', 'StudyResults', 'higher_better', 'metric_label', 'collect_results',
+           'load_results', 'level_order', 'metric_rows', 'score_column', 'cell_stats', 'sorted_configs',
+           'results_table', 'table_html', 'configuration_table', 'config_scores', 'common_datasets', 'heatmap_data',
+           'relative_cost']
 
-# %% ../nbs/14a_results.ipynb #e7868387
-KINDS = ('pretrain', 'finetune', 'information')
-_DEPTH = {'pretrain': 2, 'finetune': 3, 'information': 2}
-_DIR_KEYS = ('key', 'dir', 'run_dir', 'path', 'folder', 'out_dir')
-
-def _read(path: Path):
-    "JSON content of `path`, None when it does not exist."
-    try: return json.loads(Path(path).read_text())
-    except FileNotFoundError: return None
-    except json.JSONDecodeError as e: raise ValueError(f"{path}: not valid JSON ({e})") from e
-
-def _relative_run_dir(out: Path, d: str | Path) -> Path:
-    "A run folder as a path relative to OUT, from a relative, absolute or moved path."
-    p = Path(d)
-    if p.is_absolute():
-        try: return p.resolve().relative_to(out.resolve())
-        except ValueError: pass
-    parts = p.parts
-    for i in range(len(parts) - 1, -1, -1):
-        if parts[i] in KINDS and len(parts) - i == _DEPTH[parts[i]]: return Path(*parts[i:])
-    return p
-
-def expected_runs(out_dir: str | Path, # the study's output folder
-                 ) -> list[dict]:     # one dict per run: kind, dir (relative to OUT) and the grid keys present
-    "The runs `OUT/study.json` expects."
-    out = Path(out_dir)
-    study = _read(out / 'study.json')
-    if study is None: raise FileNotFoundError(f"{out / 'study.json'} not found: is {out} the output folder of `molmask study`?")
-    runs = study.get('runs', study.get('expanded_runs'))
-    if runs is None: raise ValueError(f"{out / 'study.json'} has no 'runs' list (keys: {', '.join(study)})")
-    if isinstance(runs, dict): runs = [{'kind': k, **(r if isinstance(r, dict) else {'dir': r})} for k, rs in runs.items() for r in rs]
-    res = []
-    for r in runs:
-        r = {'dir': r} if isinstance(r, str) else dict(r)
-        d = next((r[k] for k in _DIR_KEYS if r.get(k)), None)
-        if d is None: raise ValueError(f"a run in {out / 'study.json'} names no folder (looked for {', '.join(_DIR_KEYS)}): {r}")
-        rel = _relative_run_dir(out, d)
-        kind = r.get('kind') or rel.parts[0]
-        res.append({'kind': kind, 'dir': rel.as_posix(), **{k: r[k] for k in ('config', 'masking', 'target', 'encoder', 'dataset') if r.get(k) is not None}})
-    return res
-
-def run_state(run_dir: str | Path, # one run folder
-             ) -> dict:           # state ('done', 'failed', 'unfinished', 'missing', 'incomplete'), error, seconds
-    "State of one run folder, read from its sidecars."
-    d = Path(run_dir)
-    if not d.exists(): return {'state': 'missing', 'error': 'no run folder', 'seconds': None}
-    st = _read(d / 'status.json')
-    if st is None: return {'state': 'unfinished', 'error': 'no status.json (still running, or interrupted)', 'seconds': None}
-    state, err = st.get('state', 'unknown'), st.get('error')
-    if state == 'done':
-        lacking = [n for n in ('params.json', 'metrics.json') if not (d / n).exists()]
-        if lacking: state, err = 'incomplete', f"status says done but {', '.join(lacking)} missing"
-        elif (d / 'params.json').exists() and d.parent.parent.name == 'finetune':
-            asked = (_read(d / 'params.json').get('params') or {}).get('seeds')
-            got = [r.get('seed') for r in (_read(d / 'metrics.json') or {}).get('runs', [])]
-            if asked and sorted(got) != sorted(asked): state, err = 'incomplete', f"seeds {sorted(set(asked) - set(got))} have no result"
-    return {'state': state, 'error': err, 'seconds': st.get('seconds')}
-
-def check_complete(out_dir: str | Path, # the study's output folder
-                  ) -> list[dict]:      # the runs that are not finished (empty: the grid is complete)
-    "Runs that `OUT/study.json` expects but that are missing, unfinished, failed or incomplete."
-    out = Path(out_dir)
-    return [{**r, **st} for r in expected_runs(out) if (st := run_state(out / r['dir']))['state'] != 'done']
-
-def describe_missing(missing: list[dict], # from `check_complete`
-                     limit: int = 50,     # list at most this many
-                    ) -> str:
-    "One line per unfinished run: folder, state and reason."
-    lines = [f"{m['dir']}: {m['state']}" + (f" ({str(m['error']).splitlines()[0][:200]})" if m.get('error') else '') for m in missing[:limit]]
-    if len(missing) > limit: lines.append(f"... and {len(missing) - limit} more")
-    return '\n'.join(lines)
+# %% ../nbs/14a_results.ipynb #467ddd68
+# The run records live in `molmask_nb.runs` (status.json with the sidecars' checksums, the state of a run folder, the
+# study's expected runs); the report modules read studies through these names.
+from .runs import (DEPTH as _DEPTH, KINDS, check_complete, describe_missing, expected_runs, read_json_or_none as _read,
+                             relative_run_dir as _relative_run_dir, run_state)
 
 # %% ../nbs/14a_results.ipynb #16058f19
 FACTORS = ('masking', 'target', 'encoder')
