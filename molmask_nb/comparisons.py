@@ -15,9 +15,9 @@ from .results import (FACTORS, NO_PRETRAINING, common_datasets, config_scores, h
 from .stats import check_margin, judge_difference, snap_zero, spearman_with_ci, wilcoxon_min_p
 
 # %% auto #0
-__all__ = ['DEFAULT_MARGIN', 'SINGLE_SEED', 'CLAIMS', 'report_margin', 'paired_differences', 'pair_clusters', 'verdict_text',
-           'paired_comparison', 'claim_sentence', 'interaction_comparison', 'synergy_sentence', 'format_comparison',
-           'information_points', 'information_correlations']
+__all__ = ['DEFAULT_MARGIN', 'CONTEXTS', 'SINGLE_SEED', 'CLAIMS', 'report_margin', 'paired_differences', 'pair_clusters',
+           'verdict_text', 'paired_comparison', 'claim_sentence', 'interaction_comparison', 'synergy_sentence',
+           'format_comparison', 'information_points', 'information_correlations']
 
 # %% ../nbs/14b_comparisons.ipynb #7152a2b2
 DEFAULT_MARGIN = 0.01
@@ -30,7 +30,9 @@ def report_margin(study: dict | None, # content of OUT/study.json
     try: return check_margin(m)
     except ValueError as e: raise ValueError(f"study.report.margin in study.json: {e}") from None
 
-# %% ../nbs/14b_comparisons.ipynb #d51b848d
+# %% ../nbs/14b_comparisons.ipynb #8ccd79e5
+CONTEXTS = ('regime',)   # what pairs must share besides the other factors (pretrained in the same regime), and may be split by
+
 def paired_differences(df: pd.DataFrame, factor: str, reference: str, convention: str = 'best',
                        metric: str = 'roc_auc', include_baseline: bool = False) -> pd.DataFrame:
     "One row per matched pair: other factors, dataset, pretraining seed, seed, the alternative level and its difference from `reference`."
@@ -42,7 +44,7 @@ def paired_differences(df: pd.DataFrame, factor: str, reference: str, convention
     if reference not in levels:
         raise ValueError(f"reference {reference!r} is not a level of {factor} in these results; "
                          f"levels: {', '.join(map(str, levels)) or 'none'}")
-    keys = [f for f in FACTORS if f != factor] + ['dataset', 'pretrain_seed', 'seed']
+    keys = [f for f in FACTORS if f != factor] + [c for c in CONTEXTS if c in d] + ['dataset', 'pretrain_seed', 'seed']
     wide = d.pivot(index=keys, columns=factor, values=col)
     parts = [pd.DataFrame({'level': lv, 'diff': (wide[lv] - wide[reference])}).dropna() for lv in levels if lv != reference]
     return pd.concat(parts).reset_index() if parts else pd.DataFrame(columns=keys + ['level', 'diff'])
@@ -95,7 +97,7 @@ def verdict_text(j: dict,                 # from `judge_difference`
             "difference were 0" if j['pairs_needed'] else '')
     return f"inconclusive: the 95 % interval {_interval(j, scale)} includes 0 and reaches beyond the margin of {m}{need}{single}"
 
-# %% ../nbs/14b_comparisons.ipynb #d93525a0
+# %% ../nbs/14b_comparisons.ipynb #a6dde8a1
 _COMPARISON_COLS = ['n_pairs', 'n_pretrain_seeds', 'mean_diff', 'ci_low', 'ci_high', 'wilcoxon_p', 'tost_p', 'margin',
                     'win_fraction', 'tie_fraction', 'kind', 'direction', 'pairs_needed', 'verdict']
 
@@ -120,8 +122,8 @@ def paired_comparison(df: pd.DataFrame,          # `StudyResults.finetune`
                       scale: float = 100,        # differences shown ×scale in the verdicts
                      ) -> pd.DataFrame:          # one row per alternative level (per `by` group)
     "Each level against `reference`: mean paired difference, hierarchical 95% interval, Wilcoxon and TOST p, and a verdict."
-    if by is not None and (by == factor or by not in FACTORS):
-        raise ValueError(f"`by` must be another factor than {factor!r}; valid: {', '.join(f for f in FACTORS if f != factor)}")
+    splits = [f for f in FACTORS if f != factor] + list(CONTEXTS)
+    if by is not None and by not in splits: raise ValueError(f"`by` must be another factor than {factor!r}; valid: {', '.join(splits)}")
     pairs = paired_differences(df, factor, reference, convention, metric, include_baseline)
     higher, rows = higher_better(metric), []
     for key, g in pairs.groupby(['level'] + ([by] if by else []), sort=False):
@@ -130,11 +132,12 @@ def paired_comparison(df: pd.DataFrame,          # `StudyResults.finetune`
         j = _judged(g['diff'].to_numpy(float), clusters, n_pt, margin, higher, n_boot, seed, alpha)
         what = f"{key[0]} and {reference}"
         j['verdict'] = verdict_text(j, what, f"{key[0]} better than {reference}", f"{key[0]} worse than {reference}", n_pt, scale, alpha)
-        rows.append({'factor': factor, 'level': key[0], 'reference': reference, **({by: key[1]} if by else {}), **j})
-    cols = ['factor', 'level', 'reference'] + ([by] if by else []) + _COMPARISON_COLS
+        rows.append({'factor': factor, 'level': key[0], 'reference': reference, **({by: key[1]} if by else {}),
+                     'group': f"{by} {key[1]}" if by else '', **j})
+    cols = ['factor', 'level', 'reference'] + ([by] if by else []) + ['group'] + _COMPARISON_COLS
     return pd.DataFrame(rows, columns=cols)
 
-# %% ../nbs/14b_comparisons.ipynb #ee08fbac
+# %% ../nbs/14b_comparisons.ipynb #4a1c7939
 CLAIMS = {'masking': 'no masking distribution is consistently better than uniform masking',
           'target': 'a richer prediction target is better than predicting the atom type',
           'encoder': 'the GraphGPS encoder is better than GIN',
@@ -152,7 +155,9 @@ def _short(r, scale: float) -> str:
     if r.kind == 'equivalent': return f"equivalent within ±{r.margin * scale:.{_digits(scale)}f}"
     return {'identical': 'identical scores'}.get(r.kind, r.kind)
 
-def _listing(rows, scale: float) -> str: return '; '.join(f"{r.level} ({_effect(r, scale)}): {_short(r, scale)}" for r in rows)
+def _named(r) -> str: return f"{r.level} [{r.group}]" if getattr(r, 'group', '') else str(r.level)
+
+def _listing(rows, scale: float) -> str: return '; '.join(f"{_named(r)} ({_effect(r, scale)}): {_short(r, scale)}" for r in rows)
 
 _SINGLE_CLAIM = 'but from a single pretraining seed, which cannot support a claim about pretraining'
 
@@ -181,7 +186,7 @@ def claim_sentence(comp: pd.DataFrame, # `paired_comparison` for the claim's fac
     if not open_: return f"The data {against}: {_listing(null, scale)}."
     return f"The data cannot decide the claim that {text}: {_listing(open_, scale)}.{settled}"
 
-# %% ../nbs/14b_comparisons.ipynb #1fd96f31
+# %% ../nbs/14b_comparisons.ipynb #da71bf02
 def interaction_comparison(df: pd.DataFrame,       # `StudyResults.finetune`
                            factor: str = 'target',   # the factor whose gain is compared ...
                            reference: str = 'atom_type', # ... over this level
@@ -193,7 +198,7 @@ def interaction_comparison(df: pd.DataFrame,       # `StudyResults.finetune`
     if by == factor or by not in FACTORS:
         raise ValueError(f"`by` must be another factor than {factor!r}; valid: {', '.join(f for f in FACTORS if f != factor)}")
     pairs = paired_differences(df, factor, reference, convention, metric)
-    keys = [f for f in FACTORS if f not in (factor, by)] + ['dataset', 'pretrain_seed', 'seed', 'level']
+    keys = [f for f in FACTORS if f not in (factor, by)] + [c for c in CONTEXTS if c in pairs] + ['dataset', 'pretrain_seed', 'seed', 'level']
     wide = pairs.pivot(index=keys, columns=by, values='diff') if len(pairs) else pd.DataFrame()
     if by_reference not in wide.columns:
         raise ValueError(f"{by_reference!r} is not a level of {by} with matched pairs; "
@@ -221,7 +226,7 @@ def synergy_sentence(inter: pd.DataFrame, # from `interaction_comparison`
              f"{r.gain_with_reference * scale:+.{k}f} with {r.by_reference}" for r in inter.itertuples()]
     return 'Gains: ' + '; '.join(parts) + '. ' + claim_sentence(inter, 'synergy', scale)
 
-# %% ../nbs/14b_comparisons.ipynb #e8a17de4
+# %% ../nbs/14b_comparisons.ipynb #d8669369
 def format_comparison(comp: pd.DataFrame, # from `paired_comparison` or `interaction_comparison`
                       scale: float = 100, # differences ×scale (AUC points)
                      ) -> pd.DataFrame:
@@ -233,7 +238,7 @@ def format_comparison(comp: pd.DataFrame, # from `paired_comparison` or `interac
         out['gain'] = [f"{g * scale:+.{k}f}" for g in comp.gain_with_level]
         out[f"gain with {comp.by_reference.iloc[0]}"] = [f"{g * scale:+.{k}f}" for g in comp.gain_with_reference]
     else:
-        for c in [c for c in FACTORS if c in comp and c != comp.factor.iloc[0]] if len(comp) else []: out[c] = comp[c]
+        for c in [c for c in FACTORS + CONTEXTS if c in comp and c != comp.factor.iloc[0]] if len(comp) else []: out[c] = comp[c]
     out['pairs'] = comp.n_pairs
     out['pretraining seeds'] = comp.n_pretrain_seeds
     out['difference [95% CI]'] = [f"{m * scale:+.{k}f} [{lo * scale:+.{k}f}, {hi * scale:+.{k}f}]" if not pd.isna(lo) else

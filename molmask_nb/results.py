@@ -14,10 +14,10 @@ import pandas as pd
 from .metrics import format_mean_std, mean_std   # numpy/scipy only: the report kernel never imports torch
 
 # %% auto #0
-__all__ = ['FACTORS', 'NO_PRETRAINING', 'REFERENCE', 'StudyResults', 'higher_better', 'metric_label', 'collect_results',
-           'load_results', 'level_order', 'metric_rows', 'score_column', 'cell_stats', 'sorted_configs',
-           'results_table', 'table_html', 'configuration_table', 'config_scores', 'common_datasets', 'heatmap_data',
-           'relative_cost']
+__all__ = ['FACTORS', 'NO_PRETRAINING', 'REFERENCE_REGIME', 'REFERENCE', 'regime_label', 'StudyResults', 'higher_better',
+           'metric_label', 'reference_regime', 'collect_results', 'load_results', 'level_order', 'metric_rows',
+           'score_column', 'cell_stats', 'sorted_configs', 'results_table', 'table_html', 'configuration_table',
+           'config_scores', 'common_datasets', 'heatmap_data', 'relative_cost']
 
 # %% ../nbs/14a_results.ipynb #467ddd68
 # The run records live in `molmask_nb.runs` (status.json with the sidecars' checksums, the state of a run folder, the
@@ -25,9 +25,18 @@ __all__ = ['FACTORS', 'NO_PRETRAINING', 'REFERENCE', 'StudyResults', 'higher_bet
 from .runs import (DEPTH as _DEPTH, KINDS, check_complete, describe_missing, expected_runs, read_json_or_none as _read,
                              relative_run_dir as _relative_run_dir, run_state)
 
-# %% ../nbs/14a_results.ipynb #16058f19
+# %% ../nbs/14a_results.ipynb #d922a442
 FACTORS = ('masking', 'target', 'encoder')
 NO_PRETRAINING = -1   # the `pretrain_seed` of fine-tuning rows without a pretrained encoder
+REFERENCE_REGIME = 'linear+ce@0.15'   # Hu et al.'s: linear head, cross-entropy, 15 % of atoms masked
+
+def regime_label(params: dict, # pretraining parameters (a params.json 'params' dict)
+                ) -> str:      # e.g. 'linear+ce@0.15', 'gnn+sce@0.5'
+    "The reconstruction regime of a pretraining run: decoder, loss (with γ when not 1) and mask rate."
+    loss = params.get('loss') or 'ce'
+    gamma = (params.get('loss_kw') or {}).get('gamma')
+    if gamma not in (None, 1, 1.0): loss += f"γ{gamma:g}"
+    return f"{params.get('decoder') or 'linear'}+{loss}@{float(params.get('mask_rate', 0.15)):g}"
 
 @dataclass
 class StudyResults:
@@ -55,14 +64,14 @@ def _configuration(out: Path, params: dict, metrics: dict, run_dir: Path) -> dic
     "Masking, target, encoder and pretraining seed of a fine-tuning run, from its checkpoint's pretraining run."
     ckpt = params.get('checkpoint')
     if ckpt is None:
-        return {'masking': 'none', 'target': 'none', 'encoder': _params(params).get('encoder'), 'pretrained': False,
+        return {'masking': 'none', 'target': 'none', 'encoder': _params(params).get('encoder'), 'regime': 'none', 'pretrained': False,
                 'pretrain_seed': NO_PRETRAINING, 'pretrain_dir': None}
     pre = _pretrain_dir_of(out, ckpt)
     q = _params(_read(pre / 'params.json')) if pre is not None else None
     if not q:
         q = next((o['pretrain_params'] for r in metrics.get('runs', []) if (o := r.get('origin') or {}).get('pretrain_params')), None)
     if not q: raise ValueError(f"{run_dir}: cannot find the parameters of its checkpoint {ckpt} (no params.json beside it)")
-    return {'masking': q['masking'], 'target': q['target'], 'encoder': q['encoder'], 'pretrained': True,
+    return {'masking': q['masking'], 'target': q['target'], 'encoder': q['encoder'], 'regime': regime_label(q), 'pretrained': True,
             'pretrain_seed': int(q.get('seed', 0)), 'pretrain_dir': None if pre is None else _relative_run_dir(out, pre).as_posix()}
 
 # %% ../nbs/14a_results.ipynb #5a9f2d69
@@ -108,7 +117,7 @@ def _finetune_rows(out: Path, d: Path) -> list[dict]:
              'best_epoch': r.get('best_epoch'), 'encoder_parameters': params, 'finetune_dir': _relative_run_dir(out, d).as_posix()}
             for r in per_seed]
 
-# %% ../nbs/14a_results.ipynb #072f8c1d
+# %% ../nbs/14a_results.ipynb #ab7bd7cb
 _MASK_STATS = ('masked_fraction', 'label_entropy_bits')
 
 def _seconds_per_epoch(d: Path, q: dict, m: dict, status: dict) -> float:
@@ -142,9 +151,10 @@ def _is_float(s) -> bool:
 def _pretrain_row(out: Path, d: Path) -> dict:
     q, m = _params(_read(d / 'params.json')), _read(d / 'metrics.json') or {}
     loss = next((float(m[k]) for k in ('final_loss', 'loss', 'train_loss') if _number(m.get(k))), math.nan)
-    return {'masking': q.get('masking'), 'target': q.get('target'), 'encoder': q.get('encoder'), 'seed': int(q.get('seed', 0)),
+    return {'masking': q.get('masking'), 'target': q.get('target'), 'encoder': q.get('encoder'), 'regime': regime_label(q),
+            'seed': int(q.get('seed', 0)),
             'epochs': q.get('epochs'), 'seconds_per_epoch': _seconds_per_epoch(d, q, m, _read(d / 'status.json') or {}), 'final_loss': loss,
-            'decoder': q.get('decoder'), 'loss': q.get('loss'),
+            'decoder': q.get('decoder'), 'loss': q.get('loss'), 'mask_rate': float(q['mask_rate']) if _number(q.get('mask_rate')) else math.nan,
             'encoder_parameters': float(m['encoder_parameters']) if _number(m.get('encoder_parameters')) else math.nan,
             **_mask_ends(m.get('mask_statistics')), 'pretrain_dir': _relative_run_dir(out, d).as_posix()}
 
@@ -179,12 +189,25 @@ def _provenance_of(d: Path) -> dict:
     return {'git_revision': p.get('git_revision'), 'versions': json.dumps(p.get('versions'), sort_keys=True) if p.get('versions') else None,
             'machine': json.dumps(p.get('machine'), sort_keys=True) if p.get('machine') else None}
 
-# %% ../nbs/14a_results.ipynb #d65e93d2
-_FT_COLS = ['config', 'masking', 'target', 'encoder', 'pretrained', 'pretrain_seed', 'pretrain_dir', 'dataset', 'seed', 'metric',
+# %% ../nbs/14a_results.ipynb #a9c863c7
+_FT_COLS = ['config', 'masking', 'target', 'encoder', 'regime', 'pretrained', 'pretrain_seed', 'pretrain_dir', 'dataset', 'seed', 'metric',
             'test_at_best', 'test_at_last', 'valid_at_best', 'best_epoch', 'encoder_parameters', 'finetune_dir']
-_PRE_COLS = ['masking', 'target', 'encoder', 'seed', 'epochs', 'seconds_per_epoch', 'final_loss', 'decoder', 'loss', 'encoder_parameters',
+_PRE_COLS = ['masking', 'target', 'encoder', 'regime', 'seed', 'epochs', 'seconds_per_epoch', 'final_loss', 'decoder', 'loss', 'mask_rate', 'encoder_parameters',
              *[f'{k}_{end}' for k in _MASK_STATS for end in ('start', 'end')], 'pretrain_dir']
 _INFO_COLS = ['masking', 'target', 'measure', 'dataset', 'value', 'information_dir']
+
+def _with_regime(ft: pd.DataFrame) -> pd.Series:
+    "Configuration names, with the regime appended where the study pretrains in more than one (the reference regime keeps the plain name)."
+    regimes = set(ft.regime[ft.pretrained.astype(bool)])
+    if len(regimes) < 2: return ft.config
+    ref = reference_regime(ft.regime)
+    return ft.config.where((ft.regime == ref) | ~ft.pretrained.astype(bool), ft.config + ' · ' + ft.regime)
+
+def reference_regime(regimes) -> str | None:
+    "The regime other regimes are set beside: Hu et al.'s when present, else the most frequent pretrained one."
+    r = pd.Series([v for v in regimes if v not in (None, 'none')])
+    if r.empty: return None
+    return REFERENCE_REGIME if (r == REFERENCE_REGIME).any() else r.value_counts().index[0]
 
 def collect_results(out_dir: str | Path, # the study's output folder
                    ) -> StudyResults:
@@ -206,6 +229,7 @@ def collect_results(out_dir: str | Path, # the study's output folder
     ft = pd.DataFrame([row for d in done('finetune') for row in _finetune_rows(out, d)], columns=_FT_COLS)
     for c in ('test_at_best', 'test_at_last', 'valid_at_best', 'encoder_parameters'): ft[c] = ft[c].astype(float)
     ft['pretrain_seed'] = ft['pretrain_seed'].astype(int)
+    ft['config'] = _with_regime(ft)
     dup = ft[ft.duplicated(['config', 'pretrain_seed', 'dataset', 'seed'], keep=False)]
     if len(dup):
         raise ValueError("several fine-tuning runs for the same (configuration, pretraining seed, dataset, seed): "
@@ -237,7 +261,7 @@ def load_results(out_dir: str | Path,   # the study's output folder
     res.missing = missing
     return res
 
-# %% ../nbs/14a_results.ipynb #acc14a7c
+# %% ../nbs/14a_results.ipynb #28ab688c
 _CONVENTION = {'best': 'test_at_best', 'last': 'test_at_last'}
 REFERENCE = {'masking': 'uniform', 'target': 'atom_type', 'encoder': 'gin'}   # the levels the others are compared with
 
@@ -263,7 +287,7 @@ def cell_stats(df: pd.DataFrame,           # `StudyResults.finetune`
     "Mean and sample std over the runs (fine-tuning × pretraining seeds) of each (configuration, dataset)."
     col = score_column(convention)
     d = metric_rows(df, metric).dropna(subset=[col])
-    keys = ['encoder', 'masking', 'target', 'pretrained', 'config', 'dataset']
+    keys = ['encoder', 'masking', 'target', 'regime', 'pretrained', 'config', 'dataset']
     rows = []
     for k, g in d.groupby(keys, sort=False):
         m, s = mean_std(g[col].to_numpy(), ddof=1)
@@ -272,13 +296,14 @@ def cell_stats(df: pd.DataFrame,           # `StudyResults.finetune`
     return pd.DataFrame(rows, columns=keys + ['mean', 'std', 'n', 'n_pretrain'])
 
 def sorted_configs(s: pd.DataFrame) -> pd.DataFrame:
-    "Rows of `s` (with encoder, pretrained, masking, target) in the report's order."
+    "Rows of `s` (with encoder, pretrained, regime, masking, target) in the report's order."
     key = {f: {v: i for i, v in enumerate(level_order(s[f], REFERENCE[f]))} for f in FACTORS}
-    order = s.assign(_e=s.encoder.map(key['encoder']), _p=s.pretrained.astype(int), _m=s.masking.map(key['masking']),
-                     _t=s.target.map(key['target']))
-    return order.sort_values(['_e', '_p', '_m', '_t'], kind='stable').drop(columns=['_e', '_p', '_m', '_t'])
+    regimes = {v: i for i, v in enumerate(level_order(s.regime, reference_regime(s.regime)))}
+    order = s.assign(_e=s.encoder.map(key['encoder']), _p=s.pretrained.astype(int), _r=s.regime.map(regimes),
+                     _m=s.masking.map(key['masking']), _t=s.target.map(key['target']))
+    return order.sort_values(['_e', '_p', '_r', '_m', '_t'], kind='stable').drop(columns=['_e', '_p', '_r', '_m', '_t'])
 
-# %% ../nbs/14a_results.ipynb #0b5a3eb0
+# %% ../nbs/14a_results.ipynb #18d10bd0
 def _runs_caption(s: pd.DataFrame) -> str:
     ns, ps = sorted(set(s['n'])), sorted(set(s['n_pretrain']) - {0})
     runs = f"{ns[0]}" if len(ns) == 1 else f"{ns[0]}–{ns[-1]} (varies)"
@@ -296,19 +321,21 @@ def results_table(df: pd.DataFrame,          # `StudyResults.finetune`
     s = cell_stats(df, convention, metric)
     if s.empty: raise ValueError(f"no {metric} results to tabulate")
     datasets = list(dict.fromkeys(s.dataset))
-    cfg = sorted_configs(s.drop_duplicates('config')[['config', 'encoder', 'masking', 'target', 'pretrained']])
+    cfg = sorted_configs(s.drop_duplicates('config')[['config', 'encoder', 'masking', 'target', 'regime', 'pretrained']])
     mean = s.pivot(index='config', columns='dataset', values='mean').reindex(index=cfg.config, columns=datasets)
     std = s.pivot(index='config', columns='dataset', values='std').reindex(index=cfg.config, columns=datasets)
     avg = mean.mean(axis=1).where(mean.notna().all(axis=1))
     fmt = lambda m, sd: '—' if pd.isna(m) else (f"{m * scale:.{digits}f}" if pd.isna(sd) else format_mean_std(m, sd, scale, digits))
-    table = cfg[['encoder', 'masking', 'target']].reset_index(drop=True)
+    several = cfg.regime[cfg.pretrained.astype(bool)].nunique() > 1    # a regime column only where regimes differ
+    table = cfg[['encoder', 'masking', 'target'] + (['regime'] if several else [])].reset_index(drop=True)
     for ds in datasets: table[ds] = [fmt(m, sd) for m, sd in zip(mean[ds], std[ds])]
     table['avg'] = ['—' if pd.isna(a) else f"{a * scale:.{digits}f}" for a in avg]
     epoch = 'best-validation epoch' if convention == 'best' else 'last epoch'
     better = '' if higher_better(metric) else ' (lower is better)'
     table.attrs = {'caption': f"Test {metric_label(metric)}{better} (×{scale:g}) at the {epoch}: mean ± sample standard deviation "
                               f"(ddof = 1) over {_runs_caption(s)} on one fixed split; avg = mean over the {len(datasets)} datasets of the "
-                              "per-dataset means (— where a dataset is missing). masking/target 'none' = no pretraining.",
+                              "per-dataset means (— where a dataset is missing). masking/target 'none' = no pretraining."
+                              + (" regime = decoder+loss@mask rate of pretraining." if several else ''),
                    'mean': (pd.concat([mean, avg.rename('avg')], axis=1) * scale).reset_index(drop=True),
                    'higher_better': higher_better(metric), 'convention': convention, 'metric': metric}
     return table
@@ -325,7 +352,7 @@ def table_html(table: pd.DataFrame, # from `results_table`
                 t[c] = [f"<b>{v}</b>" if np.isclose(x, best) else v for v, x in zip(t[c], col)]
     return t.to_html(index=False, escape=False, border=0, classes='results')
 
-# %% ../nbs/14a_results.ipynb #832e6bb2
+# %% ../nbs/14a_results.ipynb #79103837
 _MASK_COLS = [f'{k}_{end}' for k in _MASK_STATS for end in ('start', 'end')]
 
 def _distinct(values) -> str | None:
@@ -339,16 +366,16 @@ def _span(a, b, spec: str) -> str: return '—' if _fmt(a, spec) == _fmt(b, spec
 
 def configuration_table(res: StudyResults) -> pd.DataFrame:
     "Per configuration: pretraining seeds, encoder parameters, decoder, loss, masked fraction and label entropy (start → end), s/epoch."
-    keys, num = ['encoder', 'masking', 'target'], ['encoder_parameters', 'seconds_per_epoch', *_MASK_COLS]
+    keys, num = ['encoder', 'masking', 'target', 'regime'], ['encoder_parameters', 'seconds_per_epoch', 'mask_rate', *_MASK_COLS]
     ft, rows = res.finetune, []
-    ft_params = ft.groupby('config').encoder_parameters.mean()
+    ft_params = ft.groupby(keys).encoder_parameters.mean()
     for k, g in res.pretrain.groupby(keys, sort=False):
         row = {**dict(zip(keys, k)), 'pretrained': True, 'seeds': g.seed.nunique(), **g[num].mean().to_dict(),
                'decoder': _distinct(g.decoder), 'loss': _distinct(g.loss)}
-        if pd.isna(row['encoder_parameters']): row['encoder_parameters'] = ft_params.get('-'.join(map(str, k)), math.nan)
+        if pd.isna(row['encoder_parameters']): row['encoder_parameters'] = ft_params.get(k, math.nan)
         rows.append(row)
     for enc, g in ft[~ft.pretrained.astype(bool)].groupby('encoder', sort=False):
-        rows.append({'encoder': enc, 'masking': 'none', 'target': 'none', 'pretrained': False, 'seeds': 0,
+        rows.append({'encoder': enc, 'masking': 'none', 'target': 'none', 'regime': 'none', 'pretrained': False, 'seeds': 0,
                      'encoder_parameters': g.encoder_parameters.mean()})
     t = pd.DataFrame(rows, columns=keys + ['pretrained', 'seeds', 'decoder', 'loss'] + num)
     t = sorted_configs(t).reset_index(drop=True)
@@ -356,13 +383,14 @@ def configuration_table(res: StudyResults) -> pd.DataFrame:
                          'pretraining seeds': [str(int(s)) if s else '—' for s in t.seeds],
                          'encoder parameters': [_fmt(v, ',.0f') for v in t.encoder_parameters],
                          'decoder': [_fmt(v, 's') for v in t.decoder], 'loss': [_fmt(v, 's') for v in t.loss],
+                         'mask rate': [_fmt(v, 'g') for v in t.mask_rate],
                          'masked fraction (start → end)':
                              [_span(a, b, '.3f') for a, b in zip(t.masked_fraction_start, t.masked_fraction_end)],
                          "masked atoms' label entropy, bits (start → end)":
                              [_span(a, b, '.2f') for a, b in zip(t.label_entropy_bits_start, t.label_entropy_bits_end)],
                          's / pretraining epoch': [_fmt(v, '.1f') for v in t.seconds_per_epoch]})
 
-# %% ../nbs/14a_results.ipynb #e00e95a7
+# %% ../nbs/14a_results.ipynb #847f9c55
 def config_scores(df: pd.DataFrame, convention: str = 'best', metric: str = 'roc_auc', scale: float = 100) -> pd.DataFrame:
     "Per (configuration, dataset): `cell_stats` with `score` and `sd` ×scale."
     s = cell_stats(df, convention, metric)
@@ -375,9 +403,12 @@ def common_datasets(s: pd.DataFrame) -> pd.DataFrame:
     return s[s.dataset.isin(common)]
 
 def heatmap_data(df: pd.DataFrame, convention: str = 'best', metric: str = 'roc_auc', scale: float = 100) -> pd.DataFrame:
-    "Average over the datasets all pretrained configurations have of the per-dataset mean score, per (encoder, masking, target)."
+    "Average over the datasets all pretrained configurations have of the per-dataset mean score, per (encoder, masking, target); a masking outside the reference regime is labelled with its regime."
     s = config_scores(df, convention, metric, scale)
     s = common_datasets(s[s.pretrained.astype(bool)])
+    if s.regime.nunique() > 1:
+        ref = reference_regime(s.regime)
+        s = s.assign(masking=s.masking.where(s.regime == ref, s.masking + ' · ' + s.regime))
     return s.groupby(['encoder', 'masking', 'target'], as_index=False).agg(score=('score', 'mean'), datasets=('dataset', 'nunique'))
 
 def relative_cost(pre: pd.DataFrame, reference: str = 'uniform') -> pd.DataFrame:

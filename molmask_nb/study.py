@@ -18,10 +18,10 @@ from .params import FinetuneParams, PretrainParams, from_dict, param_defaults, t
 from .runs import artifact_problems, read_status, run_state, write_status
 
 # %% auto #0
-__all__ = ['EXPERIMENTS', 'REPORT_KEYS', 'AXES', 'SIDECARS', 'ARTIFACTS', 'KEEP_ON_RERUN', 'RAY_RETRIES', 'BACKENDS', 'LOCK_FILE',
-           'InformationParams', 'validate_information', 'check_component_options', 'schema_parameters',
-           'parameters_source', 'StudyError', 'experiments_dir', 'write_parameters_cell', 'Study', 'presets_dir',
-           'presets', 'study_from_dict', 'check_pretrain', 'load_study', 'config_key', 'pretrain_params',
+__all__ = ['EXPERIMENTS', 'REPORT_KEYS', 'AXES', 'CONFIG_OPTIONS', 'SIDECARS', 'ARTIFACTS', 'KEEP_ON_RERUN', 'RAY_RETRIES',
+           'BACKENDS', 'LOCK_FILE', 'InformationParams', 'validate_information', 'check_component_options',
+           'schema_parameters', 'parameters_source', 'StudyError', 'experiments_dir', 'write_parameters_cell', 'Study',
+           'presets_dir', 'presets', 'study_from_dict', 'check_pretrain', 'load_study', 'config_key', 'pretrain_params',
            'finetune_params', 'information_params', 'Run', 'data_versions', 'code_versions', 'run_inputs',
            'run_identity', 'expand', 'study_hash', 'clear_run_folder', 'execute_run', 'sweep_states', 'StudyLock',
            'SweepInterrupted', 'claim_out', 'check_out', 'retire_report', 'SweepProgress', 'default_workers',
@@ -117,12 +117,15 @@ def write_parameters_cell(notebook: str | Path, kind: str) -> None:
     cells[0]['source'] = parameters_source(kind)
     Path(notebook).write_text(json.dumps(nb, indent=1, ensure_ascii=False) + '\n')
 
-# %% ../nbs/16_study.ipynb #d675ac9b
+# %% ../nbs/16_study.ipynb #15e2d100
 _TOP = {'name': str, 'description': str, 'threads': int, 'pretrain': dict, 'finetune': dict, 'grid': dict, 'configurations': list,
         'information': bool, 'report': dict}
-_GRID = {'masking': list, 'target': list, 'encoder': list, 'datasets': list, 'baseline': bool}
+_GRID = {'masking': list, 'target': list, 'encoder': list, 'datasets': list, 'baseline': bool, 'regimes': list}
 REPORT_KEYS = {'margin': 'equivalence margin of the paired comparisons, in score units (e.g. 0.01 ROC-AUC); a number ≥ 0'}
 AXES = ('masking', 'target', 'encoder')
+# pretraining settings a configuration may set for itself (its regime: decoder, loss, mask rate, component options)
+CONFIG_OPTIONS = {'decoder': str, 'loss': str, 'mask_rate': float, 'mask_edges': bool, 'masking_kw': dict, 'target_kw': dict,
+                  'decoder_kw': dict, 'loss_kw': dict}
 _FROM_GRID = {'pretrain': {**{k: 'the configurations (grid or configurations)' for k in AXES},
                            'seed': "'seeds' (a list: one pretraining run per seed)", 'threads': "the study's top-level 'threads'"},
               'finetune': {'dataset': 'grid.datasets', 'threads': "the study's top-level 'threads'",
@@ -160,7 +163,7 @@ def presets() -> list[str]:
     "Names of the shipped study presets."
     return sorted(p.stem for p in presets_dir().glob('*.yaml'))
 
-# %% ../nbs/16_study.ipynb #75940501
+# %% ../nbs/16_study.ipynb #ada85416
 _TYPE_NAMES = {dict: 'a mapping', list: 'a list', str: 'a string', bool: 'true or false', int: 'an integer'}
 def _tname(tp) -> str: return _TYPE_NAMES.get(tp, tp.__name__)
 
@@ -241,15 +244,23 @@ def study_from_dict(d: Any, source: str = '<dict>', text: str = '') -> Study:
         for i, c in enumerate(d['configurations']):
             w = f'{where}, configurations[{i}]'
             if not isinstance(c, dict): raise StudyError(f"{w} must be a mapping with keys {', '.join(AXES)}, got {c!r}")
-            _check_mapping(c, {k: str for k in AXES}, w)
+            _check_mapping(c, {**{k: str for k in AXES}, **CONFIG_OPTIONS}, w)
             missing = [k for k in AXES if k not in c]
             if missing: raise StudyError(f"{w}: missing key(s) {missing}")
-            configs.append({k: c[k] for k in AXES})
+            configs.append(dict(c))
+        if 'regimes' in grid: raise StudyError(f"{where}, grid: 'regimes' goes with the grid's axes; with 'configurations' give each its own")
     else:
         missing = [k for k in AXES if k not in grid]
         if missing: raise StudyError(f"{where}, grid: {missing} required (or give 'configurations')")
         axes = [_names(grid[k], f'{where}, grid.{k}') for k in AXES]
-        configs = [dict(zip(AXES, combo)) for combo in itertools.product(*axes)]
+        regimes = grid.get('regimes', [{}])
+        for i, r in enumerate(regimes):
+            if not isinstance(r, dict): raise StudyError(f"{where}, grid.regimes[{i}] must be a mapping of {', '.join(CONFIG_OPTIONS)}")
+            _check_mapping(r, CONFIG_OPTIONS, f'{where}, grid.regimes[{i}]')
+        configs = [{**dict(zip(AXES, combo)), **r} for r in regimes for combo in itertools.product(*axes)]
+    for c in configs:
+        clash = [k for k in c if k not in AXES and k in pre_in]
+        if clash: raise StudyError(f"{where}, configuration {config_key(c)}: {clash} set both here and in the pretrain block")
     baseline = grid.get('baseline', False)
     if not configs and not baseline: raise StudyError(f"{where}: nothing to run (no configurations and no baseline)")
     study = Study(name, d.get('description', ''), pre, ft, configs, datasets, baseline, d.get('information', False), seeds, threads, report,
@@ -292,10 +303,18 @@ def load_study(study: str | Path | dict | Study) -> Study:
     except yaml.YAMLError as e: raise StudyError(f"study {source}: not valid YAML: {' '.join(str(e).split())}") from None
     return study_from_dict(d, source, text)
 
-# %% ../nbs/16_study.ipynb #3a224f68
+# %% ../nbs/16_study.ipynb #24fcf314
 def config_key(config: dict | None, encoder: str | None = None) -> str:
-    "'<masking>-<target>-<encoder>', or 'none-none-<encoder>' for the no-pretrain baseline."
-    return f"{config['masking']}-{config['target']}-{config['encoder']}" if config else f"none-none-{encoder}"
+    "'<masking>-<target>-<encoder>' (+ the configuration's own settings), or 'none-none-<encoder>' for the no-pretrain baseline."
+    if not config: return f"none-none-{encoder}"
+    own = {k: config[k] for k in CONFIG_OPTIONS if k in config}
+    tag = ''
+    if own:
+        plain = [f"{k.replace('_', '')}{v:g}" if isinstance(v, float) else str(v) for k, v in own.items() if not isinstance(v, dict)]
+        nested = {k: v for k, v in own.items() if isinstance(v, dict)}
+        if nested: plain.append(hashlib.sha256(json.dumps(nested, sort_keys=True).encode()).hexdigest()[:6])
+        tag = '+' + '-'.join(plain)
+    return f"{config['masking']}-{config['target']}-{config['encoder']}{tag}"
 
 def pretrain_params(study: Study, config: dict, seed: int | None = None) -> PretrainParams:
     "The pretraining parameters of one configuration and pretraining seed (default: the study's first)."

@@ -48,6 +48,7 @@ def synthetic_study(out_dir: str | Path,                       # folder to creat
                     margin: float | None = None,               # write study.report.margin
                     recipe_details: bool = True,               # write encoder_parameters, mask_statistics (False: an older run)
                     jitter: bool = True,                       # ±0.01 on every masking but the first, cancelling in pairs
+                    regimes: Sequence[dict] = ({},),           # PretrainParams overrides (decoder, loss, mask_rate); each configuration in each
                    ) -> Path:
     """Write a study output folder whose scores follow a known formula:
 
@@ -67,12 +68,14 @@ def synthetic_study(out_dir: str | Path,                       # folder to creat
     for enc in encoders:
         if baseline: configs.append(('none', 'none', enc))
         configs += [(m, t, enc) for m in maskings for t in targets]
-    for m, t, enc in configs:
-        levels = {'masking': m, 'target': t, 'encoder': enc}
+    from molmask_nb.results import regime_label
+    for (m, t, enc), (ri, regime) in [(c, r) for c in configs for r in (enumerate(regimes) if c[0] != 'none' else [(0, {})])]:
+        levels = {'masking': m, 'target': t, 'encoder': enc,
+                  'regime': regime_label(to_dict(PretrainParams(**regime))) if m != 'none' else 'none'}
         for pi, ps in enumerate(pretrain_seeds if m != 'none' else [None]):
             ckpt = None
             if m != 'none':
-                pp = PretrainParams(masking=m, target=t, encoder=enc, epochs=2, seed=ps)
+                pp = PretrainParams(masking=m, target=t, encoder=enc, epochs=2, seed=ps, **regime)
                 rel = f'pretrain/{m}-{t}-{enc}-{params_hash(pp)}'
                 d = out / rel
                 write_json(d / 'params.json', {'kind': 'pretrain', 'params': to_dict(pp), 'params_hash': params_hash(pp), **FAKE_PROVENANCE})
@@ -85,7 +88,8 @@ def synthetic_study(out_dir: str | Path,                       # folder to creat
                 runs.append({'kind': 'pretrain', 'key': rel, 'params': to_dict(pp), 'config': f'{m}-{t}-{enc}', 'dataset': None, 'depends': []})
                 ckpt = str(d / 'checkpoint.pt')
             shift = sum(shifts[lv][pi] for lv in levels.values() if lv in shifts) if ps is not None else 0.0
-            folder = f'{m}-{t}-{enc}' + (f'-seed{ps}' if ps is not None and len(pretrain_seeds) > 1 else '')
+            folder = (f'{m}-{t}-{enc}' + (f'-seed{ps}' if ps is not None and len(pretrain_seeds) > 1 else '')
+                      + (f'-regime{ri}' if len(regimes) > 1 and m != 'none' else ''))
             for di, ds in enumerate(datasets):
                 fp = FinetuneParams(dataset=ds, seeds=list(seeds), encoder=enc)
                 rel = f'finetune/{folder}/{ds}-{params_hash(fp)}'
@@ -119,7 +123,7 @@ def synthetic_study(out_dir: str | Path,                       # folder to creat
                 runs.append({'kind': 'information', 'key': rel, 'params': {'masking': m, 'target': t}, 'config': f'{m}-{t}',
                              'dataset': None, 'depends': []})
     spec = {'name': 'synthetic', 'description': 'hand-made sidecars for tests', 'pretrain': {'epochs': 2}, 'finetune': {'seeds': list(seeds)},
-            'configurations': [{'masking': m, 'target': t, 'encoder': e} for m, t, e in configs if m != 'none'],
+            'configurations': [{'masking': m, 'target': t, 'encoder': e, **r} for m, t, e in configs if m != 'none' for r in regimes],
             'datasets': list(datasets), 'baseline': baseline, 'information': information}
     if margin is not None: spec['report'] = {'margin': margin}
     study = {'name': 'synthetic', 'description': 'hand-made sidecars for tests', 'source': 'synthetic', 'yaml': '', 'hash': 'synthetic0',

@@ -4,6 +4,7 @@
     python tools/nbpy.py to-py  nbs/05_masking.ipynb  /tmp/05_masking.py
 
 A `# %% [markdown]` cell holds markdown with each line behind `# `; a bare `# %%` starts a code cell.
+Cell tags travel as `# %% tags=["parameters"]` (papermill's parameters cell needs its tag).
 Run `nbdev_clean` after `to-nb`.
 """
 import json, re, sys
@@ -11,17 +12,21 @@ from pathlib import Path
 
 _MD, _CODE = '# %% [markdown]', '# %%'
 
+_HEADER = re.compile(r'^# %%( \[markdown\])?( tags=(\[.*\]))?\s*$')
+
 def py_to_cells(text):
-    cells, kind, lines = [], None, []
+    cells, kind, tags, lines = [], None, [], []
     def flush():
         if kind is None: return
         while lines and not lines[-1].strip(): lines.pop()
         while lines and not lines[0].strip(): lines.pop(0)
         src = [re.sub(r'^# ?', '', l) for l in lines] if kind == 'markdown' else lines
-        cells.append(dict(cell_type=kind, source='\n'.join(src)))
+        cells.append(dict(cell_type=kind, source='\n'.join(src), tags=tags))
     for line in text.splitlines():
-        if line.strip() == _MD: flush(); kind, lines = 'markdown', []
-        elif line.strip() == _CODE: flush(); kind, lines = 'code', []
+        m = _HEADER.match(line.strip())
+        if m:
+            flush()
+            kind, tags, lines = 'markdown' if m.group(1) else 'code', json.loads(m.group(3)) if m.group(3) else [], []
         elif kind is not None: lines.append(line)
     flush()
     return cells
@@ -37,7 +42,7 @@ def to_nb(src, dst):
             if 'id' in c: known.setdefault((c['cell_type'], _source(c)), c['id'])
     cells, used = [], set()
     for c in py_to_cells(Path(src).read_text()):
-        cell = dict(cell_type=c['cell_type'], metadata={}, source=c['source'])
+        cell = dict(cell_type=c['cell_type'], metadata={'tags': c['tags']} if c['tags'] else {}, source=c['source'])
         if c['cell_type'] == 'code': cell.update(execution_count=None, outputs=[])
         cid = known.get((c['cell_type'], c['source']))
         if cid is not None and cid not in used: cell['id'] = cid; used.add(cid)
@@ -50,8 +55,10 @@ def to_py(src, dst):
     out = []
     for c in json.loads(Path(src).read_text())['cells']:
         s = ''.join(c['source']) if isinstance(c['source'], list) else c['source']
-        if c['cell_type'] == 'markdown': out += [_MD] + ['# ' + l if l else '#' for l in s.splitlines()]
-        else: out += [_CODE] + s.splitlines()
+        tags = c.get('metadata', {}).get('tags')
+        suffix = f" tags={json.dumps(tags)}" if tags else ''
+        if c['cell_type'] == 'markdown': out += [_MD + suffix] + ['# ' + l if l else '#' for l in s.splitlines()]
+        else: out += [_CODE + suffix] + s.splitlines()
         out.append('')
     Path(dst).write_text('\n'.join(out))
 
