@@ -117,13 +117,15 @@ def torch_threads(n: int | None):
     finally:
         if change: torch.set_num_threads(old)
 
-# %% ../nbs/00_core.ipynb #7ec786e6
+# %% ../nbs/00_core.ipynb #4eef3a71
 def adam(params, # the parameters to optimize (all on one device)
-         lr: float, weight_decay: float = 0.0) -> torch.optim.Adam:
-    "Adam, with the fused kernel where PyTorch has one for the parameters' device."
+         lr: float, weight_decay: float = 0.0,
+         decoupled: bool = False, # AdamW: weight decay applied to the weights, not added to the gradient
+        ) -> torch.optim.Optimizer:
+    "Adam (or AdamW), with the fused kernel where PyTorch has one for the parameters' device."
     params = list(params)
     fused = bool(params) and all(p.device.type in ('cpu', 'cuda') and p.is_floating_point() for p in params)
-    return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay, fused=fused or None)
+    return (torch.optim.AdamW if decoupled else torch.optim.Adam)(params, lr=lr, weight_decay=weight_decay, fused=fused or None)
 
 # %% ../nbs/00_core.ipynb #2dc3e42f
 def load_optimizer_state(opt: torch.optim.Optimizer, state: dict) -> None:

@@ -26,7 +26,7 @@ __all__ = ['ENCODERS', 'get_encoder', 'Encoder', 'AtomEncoder', 'BondEncoder', '
            'attention_plan', 'MoleculeAttention', 'GPSLayer', 'GPSEncoder', 'linear_calls', 'matmul_roof',
            'benchmark_encoders']
 
-# %% ../nbs/07_encoders.ipynb #24947479
+# %% ../nbs/07_encoders.ipynb #0d8821d0
 ENCODERS = Registry('encoder')
 
 def get_encoder(name: str, # a registered encoder: 'gin' or 'gps'
@@ -46,6 +46,11 @@ class Encoder(nn.Module):
         self.emb_dim = int(check_positive('emb_dim', emb_dim))
         self.dropout = check_fraction('dropout', dropout, low_open=False, high_open=True)
         self.out_dim = self.emb_dim
+
+    # How fine-tuning trains this encoder where a study leaves a value None (`params.resolve_finetune_params`): optimizer
+    # ('adam', 'adamw'), lr, weight_decay, dropout, schedule ('constant', 'cosine'), warmup (fraction of the steps), clip
+    # (max gradient norm, 0: none), and encoder_kw (constructor options set for fine-tuning). Default: Hu et al.'s protocol.
+    finetune_recipe: dict = dict(optimizer='adam', lr=1e-3, weight_decay=0.0, dropout=0.5, schedule='constant', warmup=0.0, clip=0.0)
 
     def prepare(self, store: GraphStore) -> None:
         "Precompute per-molecule inputs the encoder needs as atom fields of `store` (default: none)."
@@ -444,7 +449,7 @@ def rwse_cached(store: GraphStore, dim: int = 20) -> np.ndarray:
     write_npy(path, arr)
     return arr
 
-# %% ../nbs/07_encoders.ipynb #cffd14b3
+# %% ../nbs/07_encoders.ipynb #f9c9ba8e
 _ATTN_IMPLS = ('bucket', 'padded')
 
 @dataclass
@@ -554,6 +559,10 @@ class GPSLayer(nn.Module):
 @ENCODERS.register('gps')
 class GPSEncoder(Encoder):
     "GraphGPS (GINE + Transformer) with RWSE concatenated to the atom embedding."
+    # GraphGPS's molecular recipe (configs/GPS/ogbg-molhiv-GPS+RWSE.yaml and ogbg-molpcba-GPS+RWSE.yaml), see the prose
+    finetune_recipe = dict(optimizer='adamw', lr=1e-4, weight_decay=1e-5, dropout=0.2, schedule='cosine', warmup=0.05, clip=1.0,
+                           encoder_kw={'attn_dropout': 0.5})
+
     def __init__(self, num_layers: int = 5, # GPS layers
                  emb_dim: int = 300, # hidden width (divisible by `heads`)
                  dropout: float = 0.0, # dropout of the local, attention and feed-forward branches

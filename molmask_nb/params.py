@@ -9,10 +9,11 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Optional, Union
 
 # %% auto #0
-__all__ = ['PROTOCOL_EPOCHS', 'PretrainParams', 'FinetuneParams', 'param_types', 'param_defaults', 'from_dict', 'to_dict',
-           'params_hash', 'validate', 'finetune_epochs']
+__all__ = ['PROTOCOL_EPOCHS', 'RECIPE_FIELDS', 'OPTIMIZERS', 'SCHEDULES', 'PretrainParams', 'FinetuneParams', 'param_types',
+           'param_defaults', 'from_dict', 'to_dict', 'params_hash', 'resolve_finetune_params', 'validate',
+           'finetune_epochs']
 
-# %% ../nbs/09_params.ipynb #fef014e0
+# %% ../nbs/09_params.ipynb #6a4c7a41
 @dataclass
 class PretrainParams:
     "Everything that determines a pretraining run."
@@ -50,9 +51,13 @@ class FinetuneParams:
     seeds: list[int] = field(default_factory=lambda: [0, 1, 2])  # fine-tuning seeds (paper: 10)
     split: str = 'scaffold'         # 'scaffold', 'random_scaffold' or 'random'
     batch_size: int = 32            # Hu et al.: 32
-    lr: float = 1e-3                # Hu et al.: 1e-3
-    weight_decay: float = 0.0       # Hu et al.: 0
-    dropout: float = 0.5            # Hu et al.: 0.5
+    optimizer: Optional[str] = None # 'adam' or 'adamw'; None: the encoder's recipe (GIN: adam, Hu et al.)
+    lr: Optional[float] = None      # learning rate; None: the encoder's recipe (GIN: 1e-3)
+    weight_decay: Optional[float] = None  # None: the encoder's recipe (GIN: 0)
+    dropout: Optional[float] = None # None: the encoder's recipe (GIN: 0.5)
+    schedule: Optional[str] = None  # 'constant', or 'cosine' (decays to 0 over the run); None: the encoder's recipe (GIN: constant)
+    warmup: Optional[float] = None  # fraction of the optimizer steps with a linear warmup, in [0, 1]; None: the recipe (GIN: 0)
+    clip: Optional[float] = None    # max gradient norm per step, 0 for no clipping; None: the encoder's recipe (GIN: 0)
     pooling: str = 'mean'           # graph pooling of atom representations: 'mean', 'sum' or 'max'
     encoder: str = 'gin'            # encoder when fine-tuning without a checkpoint (no-pretrain baseline)
     num_layers: int = 5             # likewise
@@ -61,10 +66,11 @@ class FinetuneParams:
     device: str = 'auto'            # 'auto', 'cpu' or 'cuda'
     precision: str = 'fp32'         # 'fp32', or 'bf16' autocast (for GPUs; slower on CPUs without bf16 units)
     threads: int = 1                # torch CPU threads of the run: fixed, so the numbers do not depend on how many runs share the machine
+    seeds_per_pass: Optional[int] = None  # seeds trained side by side in one pass (same results as one by one); None: all
 
 PROTOCOL_EPOCHS = {'paper': 100, 'quick': 20, 'smoke': 2}
 
-# %% ../nbs/09_params.ipynb #b71994fd
+# %% ../nbs/09_params.ipynb #b60785d1
 def _type_ok(value, tp) -> bool:
     origin, args = typing.get_origin(tp), typing.get_args(tp)
     if tp is Any: return True
@@ -100,7 +106,9 @@ def from_dict(cls, values: dict | None = None, **overrides):
         if not _type_ok(v, types_[k]):
             raise TypeError(f"parameter {k!r} of {cls.__name__} must be {_type_name(types_[k])}, got {type(v).__name__} {v!r}")
     out = cls(**values)
-    if types_.get('lr') is float: out.lr = float(out.lr)
+    for k, tp in types_.items():   # an int given for a float field is stored as a float (one hash per value)
+        v = getattr(out, k)
+        if isinstance(v, int) and not isinstance(v, bool) and float in (tp, *typing.get_args(tp)): setattr(out, k, float(v))
     return out
 
 def to_dict(params) -> dict[str, Any]:
@@ -111,7 +119,50 @@ def params_hash(params, n: int = 10) -> str:
     "Stable short hash of the parameters (for run folders and reuse of pretrained encoders)."
     return hashlib.sha256(json.dumps(to_dict(params), sort_keys=True).encode()).hexdigest()[:n]
 
-# %% ../nbs/09_params.ipynb #e385f8f2
+# %% ../nbs/09_params.ipynb #5f29a956
+RECIPE_FIELDS = ('optimizer', 'lr', 'weight_decay', 'dropout', 'schedule', 'warmup', 'clip')
+OPTIMIZERS = ('adam', 'adamw')
+SCHEDULES = ('constant', 'cosine')
+
+def _check_finetune_recipe(p: FinetuneParams) -> None:
+    "Ranges of the recipe fields that are set (None stands for the encoder's recipe) and of `seeds_per_pass`."
+    from molmask_nb.core import check_fraction, check_positive
+    if p.optimizer is not None and p.optimizer not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {p.optimizer!r}; valid: {', '.join(OPTIMIZERS)}")
+    if p.schedule is not None and p.schedule not in SCHEDULES:
+        raise ValueError(f"unknown schedule {p.schedule!r}; valid: {', '.join(SCHEDULES)}")
+    if p.lr is not None and not p.lr > 0: raise ValueError(f"lr must be positive, got {p.lr}")
+    if p.weight_decay is not None and not p.weight_decay >= 0: raise ValueError(f"weight_decay must not be negative, got {p.weight_decay}")
+    if p.dropout is not None: check_fraction('dropout', p.dropout, low_open=False)
+    if p.warmup is not None: check_fraction('warmup', p.warmup, low_open=False, high_open=False)
+    if p.clip is not None and not p.clip >= 0:
+        raise ValueError(f"clip must be a positive max gradient norm, 0 (no clipping) or None (the encoder's recipe), got {p.clip}")
+    if p.seeds_per_pass is not None: check_positive('seeds_per_pass', p.seeds_per_pass)
+
+def resolve_finetune_params(params: FinetuneParams, # as given: recipe fields may be None
+                            pretrain: PretrainParams | dict | None = None, # the checkpoint's pretraining parameters, if any
+                           ) -> FinetuneParams: # a copy with every recipe field set
+    "Fill the recipe fields left None from the encoder's `finetune_recipe`; explicit values win."
+    from molmask_nb.encoders import ENCODERS
+    out = dataclasses.replace(params, seeds=list(params.seeds), encoder_kw=dict(params.encoder_kw))
+    arch_kw = dict(params.encoder_kw)
+    if pretrain is not None:    # the checkpoint decides what is fine-tuned
+        pre = pretrain if isinstance(pretrain, dict) else to_dict(pretrain)
+        out.encoder, out.num_layers, out.emb_dim = pre['encoder'], pre['num_layers'], pre['emb_dim']
+        arch_kw = dict(pre.get('encoder_kw') or {})
+    recipe = dict(ENCODERS.get(out.encoder).finetune_recipe)
+    unknown = sorted(set(recipe) - set(RECIPE_FIELDS) - {'encoder_kw'})
+    if unknown:
+        raise ValueError(f"the fine-tuning recipe of encoder {out.encoder!r} has unknown field(s) {unknown}; "
+                         f"valid: {', '.join(RECIPE_FIELDS)}, encoder_kw")
+    for k in RECIPE_FIELDS:
+        if getattr(out, k) is None:
+            if k not in recipe: raise ValueError(f"encoder {out.encoder!r} has no recipe value for {k!r}; set {k} in the parameters")
+            setattr(out, k, recipe[k])
+    out.encoder_kw = {**arch_kw, **{k: params.encoder_kw.get(k, v) for k, v in recipe.get('encoder_kw', {}).items()}}
+    return out
+
+# %% ../nbs/09_params.ipynb #93c43b24
 def _check_seeds(seeds: list) -> None:
     if not seeds: raise ValueError('seeds must not be empty')
     bad = [s for s in seeds if isinstance(s, bool) or not isinstance(s, int) or s < 0]
@@ -144,9 +195,7 @@ def validate(params):
         from molmask_nb.encoders import ENCODERS
         ENCODERS.get(params.encoder)
         _check_seeds(params.seeds)
-        if params.lr <= 0: raise ValueError(f"lr must be positive, got {params.lr}")
-        if params.weight_decay < 0: raise ValueError(f"weight_decay must not be negative, got {params.weight_decay}")
-        check_fraction('dropout', params.dropout, low_open=False)
+        _check_finetune_recipe(params)   # lr, weight_decay, dropout, optimizer, schedule, warmup, clip where set; seeds_per_pass
         check_precision(params.precision)
         for k in ('num_layers', 'emb_dim', 'batch_size', 'threads'): check_positive(k, getattr(params, k))
         if params.epochs is not None: check_positive('epochs', params.epochs)
