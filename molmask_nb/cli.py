@@ -16,7 +16,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest='command', required=True, metavar='{study,report,components}')
     s = sub.add_parser('study', help='run a study (a preset or a YAML file) into a folder, resuming what is done, then build its report',
                        description='Run a study into OUT: validate it, expand it into runs, execute the runs not done yet, build the report.')
-    s.add_argument('study', metavar='PRESET_OR_YAML', help='a preset (smoke, quick, cpu, paper) or the path of a .yaml study file')
+    s.add_argument('study', metavar='PRESET_OR_YAML', help='a preset (smoke, quick, evidence, cpu, paper) or the path of a .yaml study file')
     s.add_argument('--out', metavar='DIR', help="the study's folder (default: runs/<study name>)")
     s.add_argument('--backend', choices=['local', 'ray'], default='local', help='local: a pool of workers on this machine; ray: Ray tasks')
     s.add_argument('--workers', type=int, default=None, metavar='N',

@@ -159,7 +159,7 @@ def _seed_result(run: _SeedRun, metric: str, higher_better: bool, store: GraphSt
             'train_tasks_single_class': int(sum(len(np.unique(c[~np.isnan(c)])) < 2 for c in store.y[train].T)),
             'encoder_parameters': run.model.encoder.num_params(), 'history': history, 'origin': run.origin}
 
-# %% ../nbs/11_finetune.ipynb #68f131c2
+# %% ../nbs/11_finetune.ipynb #af91b346
 def finetune_seeds(store: GraphStore, # the dataset
                    split: tuple, # (train, valid, test) molecule indices
                    params: FinetuneParams, # fine-tuning parameters (resolved here against the encoder's recipe)
@@ -174,7 +174,8 @@ def finetune_seeds(store: GraphStore, # the dataset
     train, valid, test = split
     runs = [_start_seed(store, params, seed, ckpt, device, train) for seed in seeds]
     opt = make_optimizer(params, [p for run in runs for p in run.model.parameters()])   # elementwise: each seed's update is its own
-    everything, bounds = np.concatenate(split), np.cumsum([len(train), len(valid)])
+    scored = [('train', train), ('valid', valid), ('test', test)][0 if params.score_train else 1:]   # valid and test pick the scores
+    everything, bounds = np.concatenate([idx for _, idx in scored]), np.cumsum([len(idx) for _, idx in scored])[:-1]
     eval_batches = [to_device(b, device) for b in GraphLoader(store, 512, indices=everything)]   # built once for all seeds and epochs
     metric, higher_better = metric_for(store.task_type)
     epochs, steps = finetune_epochs(params), len(runs[0].loader)
@@ -206,7 +207,8 @@ def finetune_seeds(store: GraphStore, # the dataset
             t1 = time.perf_counter()
             pred = np.split(_predict_batches(run.model, eval_batches, device, params.precision, len(store.tasks)), bounds)
             row = {'epoch': epoch + 1, 'loss': float(np.mean(losses[i])), 'seconds': float(seconds[i])}
-            for name, idx, p in zip(('train', 'valid', 'test'), split, pred):
+            if not params.score_train: row.update(train=math.nan, train_skipped_tasks=None)
+            for (name, idx), p in zip(scored, pred):
                 mean, per_task, skipped = _score(store.y[idx], p, store.task_type)
                 row[name] = mean; row[f'{name}_skipped_tasks'] = skipped
                 if name == 'test': row['test_per_task'] = [None if math.isnan(v) else float(v) for v in per_task]

@@ -13,7 +13,7 @@ __all__ = ['PROTOCOL_EPOCHS', 'RECIPE_FIELDS', 'OPTIMIZERS', 'SCHEDULES', 'Pretr
            'param_defaults', 'from_dict', 'to_dict', 'params_hash', 'resolve_finetune_params', 'validate',
            'finetune_epochs']
 
-# %% ../nbs/09_params.ipynb #6a4c7a41
+# %% ../nbs/09_params.ipynb #6fa9e994
 @dataclass
 class PretrainParams:
     "Everything that determines a pretraining run."
@@ -67,6 +67,7 @@ class FinetuneParams:
     precision: str = 'fp32'         # 'fp32', or 'bf16' autocast (for GPUs; slower on CPUs without bf16 units)
     threads: int = 1                # torch CPU threads of the run: fixed, so the numbers do not depend on how many runs share the machine
     seeds_per_pass: Optional[int] = None  # seeds trained side by side in one pass (same results as one by one); None: all
+    score_train: bool = True        # also score the training split every epoch (history only; the reported scores use valid and test)
 
 PROTOCOL_EPOCHS = {'paper': 100, 'quick': 20, 'smoke': 2}
 

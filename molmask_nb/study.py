@@ -117,13 +117,14 @@ def write_parameters_cell(notebook: str | Path, kind: str) -> None:
     cells[0]['source'] = parameters_source(kind)
     Path(notebook).write_text(json.dumps(nb, indent=1, ensure_ascii=False) + '\n')
 
-# %% ../nbs/16_study.ipynb #15e2d100
+# %% ../nbs/16_study.ipynb #a43dabf8
 _TOP = {'name': str, 'description': str, 'threads': int, 'pretrain': dict, 'finetune': dict, 'grid': dict, 'configurations': list,
         'information': bool, 'report': dict}
 _GRID = {'masking': list, 'target': list, 'encoder': list, 'datasets': list, 'baseline': bool, 'regimes': list}
 REPORT_KEYS = {'margin': 'equivalence margin of the paired comparisons, in score units (e.g. 0.01 ROC-AUC); a number ≥ 0'}
 AXES = ('masking', 'target', 'encoder')
-# pretraining settings a configuration may set for itself (its regime: decoder, loss, mask rate, component options)
+# pretraining settings a configuration may set for itself (its regime: decoder, loss, mask rate, component options);
+# it may also list its own pretraining seeds (`seeds`), e.g. fewer for an expensive encoder
 CONFIG_OPTIONS = {'decoder': str, 'loss': str, 'mask_rate': float, 'mask_edges': bool, 'masking_kw': dict, 'target_kw': dict,
                   'decoder_kw': dict, 'loss_kw': dict}
 _FROM_GRID = {'pretrain': {**{k: 'the configurations (grid or configurations)' for k in AXES},
@@ -163,7 +164,7 @@ def presets() -> list[str]:
     "Names of the shipped study presets."
     return sorted(p.stem for p in presets_dir().glob('*.yaml'))
 
-# %% ../nbs/16_study.ipynb #ada85416
+# %% ../nbs/16_study.ipynb #0366570e
 _TYPE_NAMES = {dict: 'a mapping', list: 'a list', str: 'a string', bool: 'true or false', int: 'an integer'}
 def _tname(tp) -> str: return _TYPE_NAMES.get(tp, tp.__name__)
 
@@ -244,9 +245,10 @@ def study_from_dict(d: Any, source: str = '<dict>', text: str = '') -> Study:
         for i, c in enumerate(d['configurations']):
             w = f'{where}, configurations[{i}]'
             if not isinstance(c, dict): raise StudyError(f"{w} must be a mapping with keys {', '.join(AXES)}, got {c!r}")
-            _check_mapping(c, {**{k: str for k in AXES}, **CONFIG_OPTIONS}, w)
+            _check_mapping(c, {**{k: str for k in AXES}, **CONFIG_OPTIONS, 'seeds': list}, w)
             missing = [k for k in AXES if k not in c]
             if missing: raise StudyError(f"{w}: missing key(s) {missing}")
+            if 'seeds' in c: _seeds(c['seeds'], f'{w}.seeds')
             configs.append(dict(c))
         if 'regimes' in grid: raise StudyError(f"{where}, grid: 'regimes' goes with the grid's axes; with 'configurations' give each its own")
     else:
@@ -259,14 +261,14 @@ def study_from_dict(d: Any, source: str = '<dict>', text: str = '') -> Study:
             _check_mapping(r, CONFIG_OPTIONS, f'{where}, grid.regimes[{i}]')
         configs = [{**dict(zip(AXES, combo)), **r} for r in regimes for combo in itertools.product(*axes)]
     for c in configs:
-        clash = [k for k in c if k not in AXES and k in pre_in]
+        clash = [k for k in c if k not in AXES and k != 'seeds' and k in pre_in]
         if clash: raise StudyError(f"{where}, configuration {config_key(c)}: {clash} set both here and in the pretrain block")
     baseline = grid.get('baseline', False)
     if not configs and not baseline: raise StudyError(f"{where}: nothing to run (no configurations and no baseline)")
     study = Study(name, d.get('description', ''), pre, ft, configs, datasets, baseline, d.get('information', False), seeds, threads, report,
                   source, text, notes)
     for c in configs:
-        for s in seeds:
+        for s in c.get('seeds', seeds):
             try: check_pretrain(pretrain_params(study, c, s))
             except (TypeError, ValueError) as e:
                 seed = f', pretraining seed {s}' if len(seeds) > 1 else ''
@@ -303,7 +305,7 @@ def load_study(study: str | Path | dict | Study) -> Study:
     except yaml.YAMLError as e: raise StudyError(f"study {source}: not valid YAML: {' '.join(str(e).split())}") from None
     return study_from_dict(d, source, text)
 
-# %% ../nbs/16_study.ipynb #24fcf314
+# %% ../nbs/16_study.ipynb #1d35f1d6
 def config_key(config: dict | None, encoder: str | None = None) -> str:
     "'<masking>-<target>-<encoder>' (+ the configuration's own settings), or 'none-none-<encoder>' for the no-pretrain baseline."
     if not config: return f"none-none-{encoder}"
@@ -319,7 +321,8 @@ def config_key(config: dict | None, encoder: str | None = None) -> str:
 def pretrain_params(study: Study, config: dict, seed: int | None = None) -> PretrainParams:
     "The pretraining parameters of one configuration and pretraining seed (default: the study's first)."
     seed = study.pretrain_seeds[0] if seed is None else seed
-    return from_dict(PretrainParams, {**study.pretrain, **config, 'seed': seed, 'threads': study.threads})
+    own = {k: v for k, v in config.items() if k != 'seeds'}
+    return from_dict(PretrainParams, {**study.pretrain, **own, 'seed': seed, 'threads': study.threads})
 
 def finetune_params(study: Study, encoder: str, dataset: str) -> FinetuneParams:
     "The fine-tuning parameters for `dataset` of an encoder of kind `encoder` (architecture from the pretrain block)."
@@ -333,7 +336,7 @@ def information_params(study: Study, config: dict) -> InformationParams:
     shared = ('masking', 'target', 'mask_rate', 'masking_kw', 'target_kw', 'corpus', 'corpus_path', 'corpus_limit', 'seed', 'threads')
     return from_dict(InformationParams, {k: getattr(p, k) for k in shared}, datasets=list(study.datasets))
 
-# %% ../nbs/16_study.ipynb #38a909f9
+# %% ../nbs/16_study.ipynb #df748a1a
 @dataclass
 class Run:
     "One papermill execution of an experiment notebook."
@@ -406,7 +409,7 @@ def expand(study: Study | str | Path | dict) -> list[Run]:
     study = load_study(study)
     pre, base, info, ft = {}, {}, {}, {}
     for c in study.configurations:
-        for seed in study.pretrain_seeds:
+        for seed in c.get('seeds', study.pretrain_seeds):         # a configuration may have its own pretraining seeds
             p = _run('pretrain', f"pretrain/{config_key(c)}-s{seed}", pretrain_params(study, c, seed), config_key(c), pretrain_seed=seed)
             pre.setdefault(p.key, p)
             for ds in study.datasets:
