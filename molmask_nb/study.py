@@ -505,7 +505,7 @@ def sweep_states(runs: list[Run], out: str | Path) -> dict[str, dict]:
                              'error': f"{'; '.join(problems)}, and {len(waiting[r.key])} run(s) that read it are not done"}
     return states
 
-# %% ../nbs/16_study.ipynb #10fe4ec0
+# %% ../nbs/16_study.ipynb #d633717c
 RAY_RETRIES = 3   # attempts after a system failure (a node or worker process died); errors inside a run are never retried
 
 def _run_local(todo: list[Run], out: Path, notebooks, workers: int, states: dict, on_done: Callable, fresh: set = frozenset()) -> None:
@@ -518,7 +518,9 @@ def _run_local(todo: list[Run], out: Path, notebooks, workers: int, states: dict
                 failed = [d for d in r.depends if states.get(d) == 'failed']
                 if failed:
                     pending.remove(r); st = _not_run(r, out, failed); states[r.key] = st['state']; on_done(r, st)
-            for r in list(pending):
+            # runs whose upstream is done go first: a configuration is fine-tuned soon after its pretraining, so finished
+            # results accumulate configuration by configuration (and an interrupted study holds whole configurations)
+            for r in sorted(pending, key=lambda r: not r.depends):
                 if len(running) >= workers: break
                 if all(states.get(d) == 'done' for d in r.depends):
                     pending.remove(r)
