@@ -137,7 +137,7 @@ def topk_per_graph(score: Tensor, # [N] higher = masked first
     rank = torch.empty_like(order).scatter_(0, order, torch.arange(len(order), device=order.device) - ptr[batch[order]])
     return rank < k[batch]
 
-# %% ../nbs/05_masking.ipynb #c45858e3
+# %% ../nbs/05_masking.ipynb #8d6c7eaf
 MASKINGS = Registry('masking distribution')
 
 def get_masking(name: str, **kwargs) -> 'MaskingDistribution':
@@ -150,6 +150,7 @@ def _check_bool(name, v):
 
 class MaskingDistribution(nn.Module):
     "Base of masking distributions q(M | G): `forward(batch, generator, progress) -> MaskSample`, never writing into the batch."
+    count_in_expectation: bool = False  # False: exactly the count rule's k atoms of every molecule; True: k on average (motif)
     def __init__(self, rate: float = 0.15, # fraction of each molecule's atoms to mask, in (0, 1)
                  mask_edges: bool = False, # also mask the bonds touching masked atoms (Hu et al. 2020)
                  count: str = 'hu', # how many atoms: 'hu' int(rate·n + 1), 'round' round(rate·n), 'ceil' ⌈rate·n⌉ (StructMAE's)
@@ -586,7 +587,7 @@ class AdversarialMasking(StructureGuided):
 
     def extra_repr(self) -> str: return super().extra_repr() + f", logit_bound={self.logit_bound}"
 
-# %% ../nbs/05_masking.ipynb #1a84bbf2
+# %% ../nbs/05_masking.ipynb #ca1ab5e9
 def motif_plan(size: Tensor, # long [S] atoms in each slot (0 = empty slot); slots sorted by graph
                graph: Tensor, # long [S] graph of each slot
                ptr: Tensor, # long [B+1] graph offsets, with the slots of graph g summing to ptr[g+1] - ptr[g] atoms
@@ -610,6 +611,7 @@ def motif_plan(size: Tensor, # long [S] atoms in each slot (0 = empty slot); slo
 class MotifMasking(MaskingDistribution):
     "Ours: whole motifs in random order; the one that would overshoot k is taken with the probability that makes the expected count k."
     field = 'motif_id'
+    count_in_expectation = True
     def prepare(self, store, workers: int | None = None, # processes for the RDKit pass (default: several for ≥ 20k molecules)
                 cache: bool = True, # read / write the ids under `cache_dir()/motifs`
                 show_progress: bool | None = None) -> None:

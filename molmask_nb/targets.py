@@ -405,7 +405,7 @@ def _group_table() -> torch.Tensor:
     for g, sym in enumerate(VQ_GROUPS[:-1]): t[pt.GetAtomicNumber(sym) - 1] = g
     return t
 
-# %% ../nbs/06_targets.ipynb #20d2b323
+# %% ../nbs/06_targets.ipynb #0a4032ff
 class _BondEmbedding(nn.Module):
     "One embedding per (bond type, bond direction) pair: a single lookup per layer."
     def __init__(self, dim):
@@ -415,7 +415,7 @@ class _BondEmbedding(nn.Module):
 def _gin_mlp(d): return nn.Sequential(nn.Linear(d, 2 * d), nn.ReLU(), nn.Linear(2 * d, d))
 
 class VQTokenizer(nn.Module):
-    "VQ-VAE over atoms: GIN encoder → element-grouped codebook (nearest code within the atom's group) → GIN decoder."
+    "VQ-VAE over atoms: PyG `GINEConv` encoder → element-grouped codebook (nearest code within the atom's group) → `GINEConv` decoder."
     def __init__(self, num_layers: int = 3, emb_dim: int = 128, codebook_split: Sequence[int] = MOLE_BERT_SPLIT,
                  beta: float = 0.25, decode_bonds: bool = True):
         super().__init__()
@@ -482,11 +482,11 @@ class VQTokenizer(nn.Module):
             moved += len(idx)
         return moved
 
-# %% ../nbs/06_targets.ipynb #fa5b7ec3
+# %% ../nbs/06_targets.ipynb #4a2673ef
 @TARGETS.register('vq')
 class VQTarget(PredictionTarget):
     "Mole-BERT-style tokenizer codes: nearest code, within the atom's element group, of a VQ-VAE trained on the corpus."
-    def __init__(self, num_layers: int = 3, # GIN layers of the tokenizer's encoder
+    def __init__(self, num_layers: int = 3, # `GINEConv` layers of the tokenizer's encoder
                  emb_dim: int = 128, # width of encoder and codes
                  codebook_split: Sequence[int] = MOLE_BERT_SPLIT, # codes for C, N, O and all other elements
                  codebook_size: int | None = None, # if given: total codes, `codebook_split` scaled to it
