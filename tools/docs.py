@@ -449,6 +449,13 @@ def cache_records() -> dict:
             for r in get_cache(str(CACHE)).list_cache_records()}
 
 
+def create_cache():
+    "Create jupyter-cache's database before Sphinx starts: parallel workers racing to create it fail on a fresh clone."
+    from jupyter_cache import get_cache
+    CACHE.mkdir(parents=True, exist_ok=True)
+    get_cache(str(CACHE)).list_cache_records()
+
+
 def sphinx(jobs: str) -> int:
     env = dict(os.environ, JUPYTER_PATH=os.pathsep.join(filter(None, [str(JUPYTER), os.environ.get('JUPYTER_PATH')])),
                MOLMASK_PROGRESS='0', PYDEVD_DISABLE_FILE_VALIDATION='1')
@@ -472,6 +479,7 @@ def main(argv=None):
         inventory = timed('prepare', prepare)
         print(f'prepared {len(inventory)} pages in {SRC.relative_to(ROOT)}')
     if a.command == 'build':
+        create_cache()
         before = cache_records()
         rc = timed('sphinx', lambda: sphinx(a.jobs))
         done = sorted(v for k, v in cache_records().items() if k not in before)
