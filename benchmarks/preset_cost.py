@@ -12,7 +12,8 @@ Unit costs (seconds on one thread, whole run including the kernel start and prep
 contention from other jobs inflates them, so measure on a quiet machine). `--slice` measures each unit that no
 finished run gives by running a slice in this process: one pretraining epoch on the preset's corpus, two
 fine-tuning epochs of one seed, one whole information run. Every run of the preset then gets a cost from the most
-specific unit measured, falling back to coarser ones (same encoder and decoder, then same encoder), and the script
+specific unit measured, falling back to coarser ones (same encoder, decoder and target; same encoder and decoder; same
+encoder), and the script
 prints the total in core-hours, the wall time on --workers (total / workers, and never below the longest chain
 pretraining -> fine-tuning), which units were measured and which runs used a fallback. --out writes it all as JSON.
 """
@@ -36,6 +37,7 @@ def _history(folder):
 def pretrain_keys(p):
     "Most to least specific unit keys of a pretraining run."
     return [('pretrain', p['encoder'], p.get('decoder', 'linear'), p['masking'], p['target']),
+            ('pretrain', p['encoder'], p.get('decoder', 'linear'), p['target']),
             ('pretrain', p['encoder'], p.get('decoder', 'linear')), ('pretrain', p['encoder'])]
 
 
@@ -84,8 +86,10 @@ def kernel_start_seconds() -> float:
     return time.perf_counter() - t0
 
 
-def slice_unit(run: dict, runs_by_key: dict, units: dict, start: float) -> None:
-    "Measure the unit a run needs with a short slice in this process (one thread); `start`: a run's kernel start."
+def slice_unit(run: dict, runs_by_key: dict, units: dict, start: float, limit: int | None = None) -> None:
+    """Measure the unit a run needs with a short slice in this process (one thread); `start`: a run's kernel start.
+    `limit`: pretrain on that many molecules of the corpus; the fixed part (featurizing, the target's fit) is then
+    scaled up by corpus_limit / limit, an upper bound since part of it does not grow with the corpus."""
     import torch
     torch.set_num_threads(1)
     from molmask_nb.params import FinetuneParams, PretrainParams, from_dict
@@ -93,10 +97,13 @@ def slice_unit(run: dict, runs_by_key: dict, units: dict, start: float) -> None:
     t0 = time.perf_counter() - start
     if run['kind'] == 'pretrain':
         from molmask_nb.pretrain import pretrain
-        res = pretrain(from_dict(PretrainParams, {**p, 'epochs': 1}))
+        scale = 1.0
+        if limit and p.get('corpus_limit') and limit < p['corpus_limit']:
+            scale = p['corpus_limit'] / limit
+        res = pretrain(from_dict(PretrainParams, {**p, 'epochs': 1, 'corpus_limit': int(p['corpus_limit'] / scale) if scale > 1 else p.get('corpus_limit')}))
         h = res.history[-1]
         rate = h['seconds'] / (h['molecules_per_s'] * h['seconds'])
-        for k in pretrain_keys(p): units[k].append((rate, time.perf_counter() - t0 - h['seconds']))
+        for k in pretrain_keys(p): units[k].append((rate, scale * (time.perf_counter() - t0 - h['seconds'])))
     elif run['kind'] == 'finetune':
         from molmask_nb.finetune import finetune
         ckpt = None
@@ -142,6 +149,10 @@ def main():
     ap.add_argument('preset', help='a preset name or a study YAML file')
     ap.add_argument('--measured', type=Path, nargs='*', default=[], help='folders of finished studies to read unit costs from')
     ap.add_argument('--slice', action='store_true', help='measure the units no finished run gives, with short slices here')
+    ap.add_argument('--slice-level', type=int, default=0,
+                    help='pretraining units to slice: 0 each (encoder, decoder, masking, target), 1 each (encoder, decoder, target), '
+                         'letting maskings share their target\'s rate (no masking step costs over 1.07x uniform\'s: benchmarks/masking.py)')
+    ap.add_argument('--slice-limit', type=int, help='pretraining slices use this many corpus molecules (fixed part scaled up: an upper bound)')
     ap.add_argument('--workers', type=int, default=2, help='runs at once for the wall-time estimate')
     ap.add_argument('--out', type=Path, help='write the estimate as JSON')
     a = ap.parse_args()
@@ -158,10 +169,11 @@ def main():
         for r in runs:
             keys = (pretrain_keys(r['params']) if r['kind'] == 'pretrain' else
                     finetune_keys(r['params'], _encoder_of(r, by_key)) if r['kind'] == 'finetune' else information_keys(r['params']))
-            if units.get(keys[0]): continue
-            print(f"slice: {r['kind']} {keys[0][1:]}", flush=True)
-            slice_unit(r, by_key, units, start)
-            sliced.append(list(keys[0]))
+            level = min(a.slice_level, len(keys) - 1) if r['kind'] == 'pretrain' else 0
+            if any(units.get(k) for k in keys[:level + 1]): continue
+            print(f"slice: {r['kind']} {keys[level][1:]}", flush=True)
+            slice_unit(r, by_key, units, start, a.slice_limit)
+            sliced.append(list(keys[level]))
     epochs = lambda p: finetune_epochs(from_dict(FinetuneParams, p))
     per_kind, missing, fallback, chains = defaultdict(float), [], defaultdict(int), {}
     for r in runs:
@@ -178,7 +190,7 @@ def main():
     wall = max(total / a.workers, max(chains.values(), default=0.0))
     report = {'preset': study.name, 'runs': len(runs), 'runs_without_cost': missing, 'cpu_seconds': dict(per_kind),
               'core_hours': total / 3600, 'workers': a.workers, 'wall_hours': wall / 3600, 'measured_runs_read': read,
-              'units_sliced': sliced, 'kernel_start_seconds': start, 'fallbacks': dict(fallback),
+              'units_sliced': sliced, 'slice_limit': a.slice_limit, 'kernel_start_seconds': start, 'fallbacks': dict(fallback),
               'units': {' '.join(map(str, k)): {'runs': len(v), 'rate': statistics.median(x[0] for x in v),
                                                 'fixed': statistics.median(x[1] for x in v)} for k, v in units.items()},
               'machine': machine_info(), 'when': time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}
