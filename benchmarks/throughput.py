@@ -34,7 +34,9 @@ from molmask_nb.finetune import GraphPredictor, masked_loss, predict
 from molmask_nb.params import PretrainParams
 from molmask_nb.pretrain import build_pretrainer
 from molmask_nb.masking import corrupt
-from molmask_nb.encoders import get_encoder, linear_calls, matmul_roof
+from molmask_nb.encoders import get_encoder
+
+from encoders import linear_calls, matmul_roof   # benchmarks/encoders.py, beside this script
 
 
 def _time(fn, steps, warmup=2):

@@ -32,7 +32,7 @@ from .stats import entropy_bits
 # %% auto #0
 __all__ = ['TARGETS', 'TARGET_FORMAT', 'VQ_GROUPS', 'MOLE_BERT_SPLIT', 'get_target', 'PredictionTarget', 'load_target',
            'AtomTypeTarget', 'corpus_tokens', 'MotifTarget', 'atom_environments', 'EnvTarget', 'scale_split',
-           'VQTokenizer', 'VQTarget', 'describe_targets', 'plot_label_distribution', 'benchmark_targets']
+           'VQTokenizer', 'VQTarget', 'describe_targets', 'plot_label_distribution']
 
 # %% ../nbs/06_targets.ipynb #87953380
 TARGETS = Registry('prediction target')
@@ -608,31 +608,3 @@ def plot_label_distribution(target: PredictionTarget, # fitted target
     return alt.Chart(df, title=title).mark_bar().encode(
         x=alt.X('fraction:Q', axis=alt.Axis(format='%'), title='fraction of atoms'),
         y=alt.Y('label:N', sort='-x', title=None), tooltip=['label', 'atoms', alt.Tooltip('fraction:Q', format='.2%')])
-
-# %% ../nbs/06_targets.ipynb #97a6b617
-def benchmark_targets(store: GraphStore, # molecules to label
-                      targets: Sequence[PredictionTarget] | None = None, # fitted targets; default: the four defaults fitted on `store`
-                      batch_size: int = 256, # molecules per batch for `labels`
-                      n_batches: int = 10, # batches timed for `labels`
-                      show_progress: bool | None = False) -> pd.DataFrame:
-    "Time `prepare` (seconds per 1k molecules) and `labels(batch)` (ms per batch) for each target, in one run."
-    if targets is None:
-        targets = [get_target(n) for n in ('atom_type', 'motif', 'env', 'vq')]
-        for t in targets: t.fit(store, show_progress=show_progress)
-    rows = []
-    for t in targets:
-        copy = store.subset(np.arange(len(store))); copy.atom_fields.pop(t.field, None); t._memo = None  # time a real labelling pass
-        t0 = time.perf_counter(); t.prepare(copy, show_progress=show_progress); dt = time.perf_counter() - t0
-        batches = [copy.batch(np.arange(i * batch_size, min((i + 1) * batch_size, len(copy))))
-                   for i in range(min(n_batches, -(-len(copy) // batch_size)))]
-        if batches: t.labels(batches[0])                                # warm-up (thread pools, caches) outside the timing
-        t1 = time.perf_counter()
-        for b in batches: t.labels(b)
-        lt = (time.perf_counter() - t1) / max(len(batches), 1)
-        rows.append({'target': t.name, 'molecules': len(store), 'prepare s': dt, 'prepare s / 1k mol': dt / len(store) * 1000,
-                     'labels ms / batch': lt * 1000})
-    out = pd.DataFrame(rows)
-    fitted = [t.needs_fit for t in targets]                       # atom_type's prepare is a copy: no useful reference
-    ref = out['prepare s'][fitted].min() if any(fitted) else out['prepare s'].min()
-    out['prepare / fastest fitted'] = (out['prepare s'] / max(ref, 1e-12)).round(2)
-    return out
