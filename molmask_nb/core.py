@@ -27,7 +27,9 @@ def set_seed(seed: int, # seed for python, numpy and torch (CPU and CUDA)
             ) -> torch.Generator: # a fresh CPU generator seeded with `seed`, for explicit use
     "Seed python's `random`, numpy and torch, and return a `torch.Generator` seeded the same way."
     seed = check_seed(seed)
-    random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
     if torch.cuda.is_available(): torch.cuda.manual_seed_all(seed)
     return torch.Generator().manual_seed(seed)
 
@@ -67,7 +69,8 @@ class Registry:
         "Class decorator: register the class under `name` (and set its `name` attribute)."
         def deco(cls):
             if name in self._items and self._items[name] is not cls: raise ValueError(f"{self.kind} {name!r} is already registered")
-            cls.name = name; self._items[name] = cls
+            cls.name = name
+            self._items[name] = cls
             return cls
         return deco
 
@@ -203,14 +206,19 @@ def provenance() -> dict[str, Any]:
 # %% ../nbs/00_core.ipynb #72c4f608
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     "Call `write(tmp_path)` and atomically rename the result onto `path`."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp'); os.close(fd)
-    umask = os.umask(0); os.umask(umask)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
     try:
-        write(Path(tmp)); os.chmod(tmp, 0o666 & ~umask)   # mkstemp makes 0600 files; results are for everyone to read
+        write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~umask)   # mkstemp makes 0600 files; results are for everyone to read
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True); raise
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return path
 
 def _json_default(o):

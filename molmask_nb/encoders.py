@@ -4,9 +4,8 @@
 
 # %% ../nbs/07_encoders.ipynb #cff0e850
 from __future__ import annotations
-import contextlib, functools, math, os, warnings
+import functools, warnings
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -355,7 +354,8 @@ def class_operator(prev_ids: torch.Tensor, # [N] long: previous classes
                    src: torch.Tensor, dst: torch.Tensor, dtype=torch.float32) -> Adjacency:
     "[classes.num, prev_num] matrix whose row c counts, per previous class, the atoms in the closed neighbourhood of class c's representative."
     dev = prev_ids.device
-    slot = torch.full_like(prev_ids, -1); slot[classes.rep] = torch.arange(classes.num, device=dev)
+    slot = torch.full_like(prev_ids, -1)
+    slot[classes.rep] = torch.arange(classes.num, device=dev)
     into_rep = slot[dst] >= 0
     rows = torch.cat([slot[dst[into_rep]], torch.arange(classes.num, device=dev)])
     cols = torch.cat([prev_ids[src[into_rep]], prev_ids[classes.rep]])
@@ -371,7 +371,8 @@ class _ClassBatchNorm(torch.autograd.Function):
         var = (w @ xhat.square()) / n
         inv = torch.rsqrt(var + eps)
         xhat.mul_(inv)
-        ctx.save_for_backward(xhat, inv, w, gamma); ctx.n = n
+        ctx.save_for_backward(xhat, inv, w, gamma)
+        ctx.n = n
         ctx.mark_non_differentiable(mean, var)              # returned for the running statistics only
         return torch.addcmul(beta, xhat, gamma), mean, var
     @staticmethod
@@ -471,7 +472,8 @@ def random_walk_se(store: GraphStore, # molecules to encode
                    batch_molecules: int = 4096, # molecules of one size advanced together (fewer if that exceeds ~64 MB)
                   ) -> np.ndarray: # [store.num_atoms, dim] float32
     "Random-walk return probabilities diag((D⁻¹A)^k), k = 1..dim, for every atom of `store`."
-    check_positive('dim', dim); check_positive('batch_molecules', batch_molecules)
+    check_positive('dim', dim)
+    check_positive('batch_molecules', batch_molecules)
     sizes, n_edges = np.diff(store.atom_ptr), np.diff(store.edge_ptr)
     out = np.zeros((store.num_atoms, dim), np.float32)
     for n in np.unique(sizes[sizes > 0]).tolist():
@@ -487,7 +489,8 @@ def random_walk_se(store: GraphStore, # molecules to encode
             P = A / A.sum(2, keepdim=True).clamp_(min=1)              # D⁻¹A; rows of atoms without bonds stay zero
             walk, diags = P, [P.diagonal(dim1=1, dim2=2)]
             for _ in range(dim - 1):
-                walk = torch.bmm(walk, P); diags.append(walk.diagonal(dim1=1, dim2=2))
+                walk = torch.bmm(walk, P)
+                diags.append(walk.diagonal(dim1=1, dim2=2))
             out[_ranges(store.atom_ptr[idx], sizes[idx])] = torch.stack(diags, -1).reshape(-1, dim).numpy()
     return out
 
@@ -535,15 +538,18 @@ def attention_plan(ptr: torch.Tensor, impl: str = 'bucket') -> AttentionPlan:
         order = torch.argsort(sizes, stable=True)
         ss, starts = sizes[order], ptr[:-1][order]
         perm = torch.arange(n, device=ptr.device) - torch.repeat_interleave(ss.cumsum(0) - ss - starts, ss)
-        inv = torch.empty_like(perm); inv[perm] = torch.arange(n, device=ptr.device)
+        inv = torch.empty_like(perm)
+        inv[perm] = torch.arange(n, device=ptr.device)
         size, count = torch.unique_consecutive(ss, return_counts=True)
         groups = [(s, c) for s, c in zip(size.tolist(), count.tolist()) if s > 0]
         return AttentionPlan(impl, n, perm, inv, groups, [s * c for s, c in groups])
     if impl == 'padded':
-        B = len(sizes); n_max = int(sizes.max()) if B else 0
+        B = len(sizes)
+        n_max = int(sizes.max()) if B else 0
         graph = torch.repeat_interleave(torch.arange(B, device=ptr.device), sizes)
         flat = graph * n_max + torch.arange(n, device=ptr.device) - ptr[:-1][graph]
-        key_mask = torch.zeros(B * n_max, dtype=torch.bool, device=ptr.device); key_mask[flat] = True
+        key_mask = torch.zeros(B * n_max, dtype=torch.bool, device=ptr.device)
+        key_mask[flat] = True
         return AttentionPlan(impl, n, flat=flat, key_mask=key_mask.view(B, 1, 1, n_max), num_graphs=B, n_max=n_max)
     raise ValueError(f"attn_impl must be one of {', '.join(_ATTN_IMPLS)}, got {impl!r}")
 
@@ -567,7 +573,8 @@ class MoleculeAttention(nn.Module):
         self.out = CPUFastLinear(emb_dim, emb_dim)
 
     def forward(self, h: torch.Tensor, plan: AttentionPlan) -> torch.Tensor:
-        N, d = h.shape; H = self.heads
+        N, d = h.shape
+        H = self.heads
         qkv = self.qkv(h)
         p = self.attn_dropout if self.training else 0.0
         if plan.impl == 'bucket':      # h is in bucket order: each size class is a contiguous block
@@ -622,7 +629,9 @@ class GPSEncoder(Encoder):
                  attn_impl: str = 'bucket', # 'bucket' (size classes, no padding) or 'padded' (key-padding mask)
                 ):
         super().__init__(num_layers, emb_dim, dropout)
-        check_positive('heads', heads); check_positive('rwse_dim', rwse_dim); check_positive('pe_dim', pe_dim)
+        check_positive('heads', heads)
+        check_positive('rwse_dim', rwse_dim)
+        check_positive('pe_dim', pe_dim)
         if emb_dim % heads: raise ValueError(f"emb_dim ({emb_dim}) must be divisible by heads ({heads})")
         if pe_dim >= emb_dim: raise ValueError(f"pe_dim ({pe_dim}) must be smaller than emb_dim ({emb_dim})")
         if attn_impl not in _ATTN_IMPLS: raise ValueError(f"attn_impl must be one of {', '.join(_ATTN_IMPLS)}, got {attn_impl!r}")

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_masking.ipynb #0cacea40
 from __future__ import annotations
-import copy, math, os
+import copy, math
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -56,7 +56,8 @@ def corrupt(batch: Data, # the unmasked batch (left untouched)
            ) -> Data: # a new batch with masked atoms and bonds replaced by the mask tokens
     "A new batch where masked atoms are `(VOCAB.mask_atom, 0)` and masked bonds `(VOCAB.mask_bond, 0)`."
     if sample.atom_mask.shape != (batch.num_nodes,): raise ValueError(f"atom_mask has shape {tuple(sample.atom_mask.shape)}, batch has {batch.num_nodes} atoms")
-    if sample.edge_mask.shape != (batch.edge_index.shape[1],): raise ValueError(f"edge_mask has shape {tuple(sample.edge_mask.shape)}, batch has {batch.edge_index.shape[1]} directed bonds")
+    if sample.edge_mask.shape != (batch.edge_index.shape[1],):
+        raise ValueError(f"edge_mask has shape {tuple(sample.edge_mask.shape)}, batch has {batch.edge_index.shape[1]} directed bonds")
     out = copy.copy(batch)   # new storage; x and edge_attr are new tensors, the others are shared with `batch` (read them, don't write them)
     out.x = torch.where(sample.atom_mask[:, None], batch.x.new_tensor([VOCAB.mask_atom, 0]), batch.x)
     out.edge_attr = torch.where(sample.edge_mask[:, None], batch.edge_attr.new_tensor([VOCAB.mask_bond, 0]), batch.edge_attr)
@@ -180,7 +181,8 @@ class MaskingDistribution(nn.Module):
                    ) -> Tensor: # scalar
         "Mean loss over masked atoms (weighted by `sample.weight` when present; 0 when nothing is masked)."
         if per_atom_loss.dim() != 1 or per_atom_loss.shape[0] != sample.num_masked:
-            raise ValueError(f"per_atom_loss has shape {tuple(per_atom_loss.shape)}, the sample masks {sample.num_masked} atoms: pass the loss of the masked atoms only, in atom order")
+            raise ValueError(f"per_atom_loss has shape {tuple(per_atom_loss.shape)}, the sample masks {sample.num_masked} atoms: "
+                             "pass the loss of the masked atoms only, in atom order")
         if per_atom_loss.numel() == 0: return per_atom_loss.sum()
         if sample.weight is None: return per_atom_loss.mean()
         return (per_atom_loss * sample.weight[sample.atom_mask]).mean()
@@ -721,7 +723,8 @@ def draw_masks(store, # the GraphStore the molecules come from
     grid, atoms, bonds, names = [], [], [], []
     for name, s in masks.items():
         am, em = s.atom_mask.detach().cpu().numpy(), s.edge_mask.detach().cpu().numpy()
-        if am.shape != (ap[-1],) or em.shape != (ep[-1],): raise ValueError(f"mask {name!r} has {am.shape[0]} atoms, molecules {idx} have {ap[-1]}: draw it on store.batch(idx)")
+        if am.shape != (ap[-1],) or em.shape != (ep[-1],):
+            raise ValueError(f"mask {name!r} has {am.shape[0]} atoms, molecules {idx} have {ap[-1]}: draw it on store.batch(idx)")
         for j, mol in enumerate(mols):
             a = np.flatnonzero(am[ap[j]:ap[j + 1]]).tolist()
             e = em[ep[j]:ep[j + 1]]

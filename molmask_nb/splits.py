@@ -45,7 +45,9 @@ def scaffold_groups(smiles: Sequence[str],        # SMILES, one per molecule
     groups, bad = {}, []
     for i, s in enumerate(smiles):
         mol, _ = parse_smiles(s)
-        if mol is None: bad.append(i); continue
+        if mol is None:
+            bad.append(i)
+            continue
         groups.setdefault(scaffold_of(mol, include_chirality), []).append(i)
     if bad:
         shown = ', '.join(map(str, bad[:20])) + (', ...' if len(bad) > 20 else '')
@@ -126,7 +128,8 @@ def split_hash(train, valid, test, # index arrays (any order; lists, numpy or to
     h = hashlib.sha256(b'molmask-split-v1')
     for part in (train, valid, test):
         a = np.sort(np.asarray(part, dtype=np.int64).ravel()).astype('<i8')
-        h.update(len(a).to_bytes(8, 'little')); h.update(a.tobytes())
+        h.update(len(a).to_bytes(8, 'little'))
+        h.update(a.tobytes())
     return h.hexdigest()[:length]
 
 # %% ../nbs/03_splits.ipynb #ef7ab6a0

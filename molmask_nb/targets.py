@@ -4,9 +4,8 @@
 
 # %% ../nbs/06_targets.ipynb #ab577c4e
 from __future__ import annotations
-import hashlib, json, os, re, time
+import hashlib, json, os, re
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from functools import lru_cache
 from multiprocessing import get_context
 from pathlib import Path
@@ -195,18 +194,21 @@ class PredictionTarget:
     def save(self, path: str | Path) -> Path:
         "Write the fitted target (a plain dict of tensors and primitives) with `torch.save`."
         self._require_fitted()
-        path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
         stats = {k: torch.from_numpy(np.asarray(v)) if isinstance(v, np.ndarray) else v for k, v in self.stats.items()}
         blob = dict(format=TARGET_FORMAT, name=self.name, params=self.params(), corpus_key=self.corpus_key,
                     fit_args=self.fit_args, vocab_version=VOCAB.version, versions=package_versions(), stats=stats, state=self._state())
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        torch.save(blob, tmp); os.replace(tmp, path)
+        torch.save(blob, tmp)
+        os.replace(tmp, path)
         return path
 
     def load(self, path: str | Path):
         "Load a target saved by `save` into this one (same name and parameters); returns self."
         blob = torch.load(path, map_location='cpu', weights_only=True)
-        if blob.get('format') != TARGET_FORMAT: raise ValueError(f"{path} is not a saved prediction target of format {TARGET_FORMAT!r} (found {blob.get('format')!r})")
+        if blob.get('format') != TARGET_FORMAT:
+            raise ValueError(f"{path} is not a saved prediction target of format {TARGET_FORMAT!r} (found {blob.get('format')!r})")
         if blob['name'] != self.name: raise ValueError(f"{path} holds target {blob['name']!r}, not {self.name!r}")
         if blob['params'] != self.params(): raise ValueError(f"{path} was saved with parameters {blob['params']}, this target has {self.params()}")
         if blob['vocab_version'] != VOCAB.version: raise ValueError(f"{path} uses featurizer {blob['vocab_version']!r}, not {VOCAB.version!r}")
@@ -226,7 +228,8 @@ class AtomTypeTarget(PredictionTarget):
     "The element of each atom: labels = x[:, 0], one class per element."
     needs_fit = False
     def __init__(self):
-        super().__init__(); self.num_classes = VOCAB.num_elements
+        super().__init__()
+        self.num_classes = VOCAB.num_elements
 
     def _fit(self, store, show_progress):
         self._record_counts(np.bincount(store.x[:, 0].astype(np.int64), minlength=self.num_classes), len(np.unique(store.x[:, 0])))
@@ -256,7 +259,8 @@ def _tokens_chunk(job) -> tuple[list, np.ndarray, np.ndarray, list]:
         for k, t in enumerate(toks):
             j = index.get(t)
             if j is None:
-                j = index[t] = len(uniq); uniq.append(t)
+                j = index[t] = len(uniq)
+                uniq.append(t)
                 if extra is not None: info.append((mol.GetAtomWithIdx(k).GetAtomicNum(), extra[k]))
             codes.append(j)
     return uniq, np.array(codes, np.int64), np.array(n_atoms, np.int64), info
@@ -279,7 +283,8 @@ def corpus_tokens(store: GraphStore, # molecules to label
         for j, t in enumerate(uniq):
             g = index.get(t)
             if g is None:
-                g = index[t] = len(tokens); tokens.append(t)
+                g = index[t] = len(tokens)
+                tokens.append(t)
                 if inf: info.append(inf[j])
             remap[j] = g
         ids.append(remap[codes])
@@ -335,7 +340,8 @@ class MotifTarget(_TokenVocabTarget):
     kind = 'motif'
     def __init__(self, vocab_size: int = 256, # motifs kept (the rest → class `vocab_size`, 'other')
                 ):
-        super().__init__(); self._init_vocab(vocab_size)
+        super().__init__()
+        self._init_vocab(vocab_size)
     def _state(self): return dict(vocab=list(self.vocab))
     def _set_state(self, s): self.vocab = list(s['vocab'])
     def label_names(self): return self._names(list(self.vocab))
@@ -349,7 +355,8 @@ def atom_environments(mol: Chem.Mol, # molecule
                       radius: int, # environment radius r ≥ 0
                      ) -> tuple[list[int], list[int]]: # (identifier per atom, radius actually used per atom)
     "Morgan identifier of the radius-`radius` environment centred at each atom (largest available radius for lone atoms)."
-    ao = rdFingerprintGenerator.AdditionalOutput(); ao.AllocateBitInfoMap()
+    ao = rdFingerprintGenerator.AdditionalOutput()
+    ao.AllocateBitInfoMap()
     _morgan(radius).GetSparseCountFingerprint(mol, additionalOutput=ao)
     ids, rad = [0] * mol.GetNumAtoms(), [-1] * mol.GetNumAtoms()
     for bit, envs in ao.GetBitInfoMap().items():
@@ -367,7 +374,8 @@ class EnvTarget(_TokenVocabTarget):
                 ):
         super().__init__()
         self.radius = _check_int('radius', radius, 0)
-        self._init_vocab(vocab_size); self.vocab_meta = np.zeros((0, 2), np.int64)
+        self._init_vocab(vocab_size)
+        self.vocab_meta = np.zeros((0, 2), np.int64)
 
     def _on_vocab(self, tokens, info):
         where = {t: i for i, t in enumerate(tokens)}
@@ -376,7 +384,8 @@ class EnvTarget(_TokenVocabTarget):
     def _state(self):
         return dict(vocab=torch.tensor(self.vocab, dtype=torch.int64), info=torch.from_numpy(self.vocab_meta))
     def _set_state(self, s):
-        self.vocab = [int(v) for v in s['vocab']]; self.vocab_meta = s['info'].numpy()
+        self.vocab = [int(v) for v in s['vocab']]
+        self.vocab_meta = s['info'].numpy()
 
     def label_names(self):
         pt = Chem.GetPeriodicTable()
@@ -409,7 +418,8 @@ def _group_table() -> torch.Tensor:
 class _BondEmbedding(nn.Module):
     "One embedding per (bond type, bond direction) pair: a single lookup per layer."
     def __init__(self, dim):
-        super().__init__(); self.emb = nn.Embedding(VOCAB.num_bond_types * VOCAB.num_bond_dirs, dim)
+        super().__init__()
+        self.emb = nn.Embedding(VOCAB.num_bond_types * VOCAB.num_bond_dirs, dim)
     def forward(self, edge_attr): return self.emb(edge_attr[:, 0] * VOCAB.num_bond_dirs + edge_attr[:, 1])
 
 def _gin_mlp(d): return nn.Sequential(nn.Linear(d, 2 * d), nn.ReLU(), nn.Linear(2 * d, d))
@@ -525,7 +535,8 @@ class VQTarget(PredictionTarget):
     def _fit(self, store, show_progress):
         a = self.fit_args
         with torch.random.fork_rng(devices=[]), torch_threads(a['threads']):
-            torch.manual_seed(a['seed']); gen = torch.Generator().manual_seed(a['seed'])
+            torch.manual_seed(a['seed'])
+            gen = torch.Generator().manual_seed(a['seed'])
             self.tokenizer = tok = VQTokenizer(self.num_layers, self.emb_dim, self.split, self.beta, self.decode_bonds)
             opt = adam(tok.parameters(), lr=a["lr"])
             loader = GraphLoader(store, a['batch_size'], shuffle=True, seed=a['seed'], fields=[])
@@ -539,11 +550,16 @@ class VQTarget(PredictionTarget):
                     if step == 0:                                    # codes start at encoder outputs of their own element
                         with torch.no_grad(): tok.reset_codes(tok.encode(batch), batch.x[:, 0], ~since_restart, gen)
                     out = tok(batch)
-                    opt.zero_grad(); out['loss'].backward(); opt.step()
-                    used[out['codes']] = since_restart[out['codes']] = True; step += 1; n += 1
+                    opt.zero_grad()
+                    out['loss'].backward()
+                    opt.step()
+                    used[out['codes']] = since_restart[out['codes']] = True
+                    step += 1
+                    n += 1
                     for k in sums: sums[k] += out[k].item()
                     if a['restart_every'] and step % a['restart_every'] == 0 and step < total:
-                        restarted += tok.reset_codes(out['z'].detach(), batch.x[:, 0], ~since_restart, gen); since_restart[:] = False
+                        restarted += tok.reset_codes(out['z'].detach(), batch.x[:, 0], ~since_restart, gen)
+                        since_restart[:] = False
                 history.append({**{k: round(v / max(n, 1), 4) for k, v in sums.items()}, 'epoch': epoch, 'codes_used': int(used.sum()), 'restarted': restarted})
             tok.eval()
         labels = self._compute(store, show_progress)
@@ -574,7 +590,8 @@ class VQTarget(PredictionTarget):
     def _state(self): return dict(tokenizer=dict(self.tokenizer.state_dict()))
     def _set_state(self, s):
         self.tokenizer = VQTokenizer(self.num_layers, self.emb_dim, self.split, self.beta, self.decode_bonds)
-        self.tokenizer.load_state_dict(s['tokenizer']); self.tokenizer.eval()
+        self.tokenizer.load_state_dict(s['tokenizer'])
+        self.tokenizer.eval()
 
     def group_of_code(self, code: int) -> str: return VQ_GROUPS[int(np.searchsorted(self.offsets, code, side='right')) - 1]
     def label_names(self):
@@ -600,7 +617,8 @@ def plot_label_distribution(target: PredictionTarget, # fitted target
                            ):
     "Altair bar chart of the `top` most frequent classes of `target` on `store`, with readable class names."
     import altair as alt
-    c = target.label_distribution(store); names = target.label_names()
+    c = target.label_distribution(store)
+    names = target.label_names()
     idx = [i for i in np.argsort(-c, kind='stable')[:check_positive('top', top)] if c[i] > 0]
     df = pd.DataFrame({'label': [names[i] for i in idx], 'atoms': [int(c[i]) for i in idx],
                        'fraction': [float(c[i] / c.sum()) for i in idx]})
