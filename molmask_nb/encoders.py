@@ -254,7 +254,7 @@ def sparse_product(h: torch.Tensor, # [A.shape[1], d]
     "A @ h: CSR product with a custom backward on the CPU, index form elsewhere."
     return _SparseProduct.apply(h, adj, False) if Adjacency.sparse_kernel_applies(h) else adj.index_product(h)
 
-# %% ../nbs/07_encoders.ipynb #2714ea2f
+# %% ../nbs/07_encoders.ipynb #dfaa0e94
 def bond_code_counts(edge_index: torch.Tensor, # [2, E] long, global atom indices
                      bond_codes: torch.Tensor, # [E] long: `BondEncoder.codes` of each bond
                      num_nodes: int, dtype=torch.float32) -> torch.Tensor: # [N, BondEncoder.num_codes]
@@ -313,6 +313,7 @@ class GINLayer(nn.Module):
             return self.after_first_linear(_plus_bonds(sparse_product(atom_table, op), counts, bond_table))
         return self.mlp(_plus_bonds(sparse_product(prev, op), counts, self.bond_encoder.table()))
 
+# %% ../nbs/07_encoders.ipynb #9f0a3d91
 _HASH_SEED = 0x6D6D   # fixed: class hashes must not draw from (or depend on) the global generator
 
 def _hash_values(n: int, salt: int, device) -> torch.Tensor:
@@ -362,6 +363,7 @@ def class_operator(prev_ids: torch.Tensor, # [N] long: previous classes
     key, mult = torch.unique(rows * prev_num + cols, return_counts=True)
     return Adjacency(torch.stack([key % prev_num, key // prev_num]), classes.num, dtype, values=mult, num_cols=prev_num)
 
+# %% ../nbs/07_encoders.ipynb #8356f88b
 class _ClassBatchNorm(torch.autograd.Function):
     "Training-mode BatchNorm over atoms given one row per class: forward and backward in a few fused passes."
     @staticmethod
@@ -405,6 +407,7 @@ def class_batch_norm(u: torch.Tensor, # [classes, d]: one row per class
                 norm.running_var.lerp_((var * (n / (n - 1))).to(norm.running_var.dtype), m)
         return y.to(dtype)                                               # as BatchNorm on that input would return
 
+# %% ../nbs/07_encoders.ipynb #601b8eac
 @ENCODERS.register('gin')
 class GINEncoder(Encoder):
     "The 5×300 GIN of Hu et al. (2020) with per-layer bond embeddings, BatchNorm and jumping knowledge."
@@ -504,7 +507,7 @@ def rwse_cached(store: GraphStore, dim: int = 20) -> np.ndarray:
     write_npy(path, arr)
     return arr
 
-# %% ../nbs/07_encoders.ipynb #c1f3c6ff
+# %% ../nbs/07_encoders.ipynb #ef8959b0
 _ATTN_IMPLS = ('bucket', 'padded')
 
 @dataclass
@@ -564,6 +567,7 @@ class _Permute(torch.autograd.Function):
         inv, = ctx.saved_tensors
         return g.index_select(0, inv), None, None
 
+# %% ../nbs/07_encoders.ipynb #12d7552a
 class MoleculeAttention(nn.Module):
     "Multi-head self-attention among the atoms of each molecule (one in-projection, one out-projection)."
     def __init__(self, emb_dim: int, heads: int, attn_dropout: float = 0.0):
@@ -592,6 +596,7 @@ class MoleculeAttention(nn.Module):
         else: raise ValueError(f"unknown attention plan {plan.impl!r}")
         return self.out(o)
 
+# %% ../nbs/07_encoders.ipynb #038b27da
 class GPSLayer(nn.Module):
     "GraphGPS layer: GINE and molecule-restricted attention in parallel (residual + BatchNorm each), summed, then FFN."
     def __init__(self, emb_dim: int, heads: int, dropout: float = 0.0, attn_dropout: float = 0.0):
