@@ -17,7 +17,7 @@ STAMP := $(VENV)/.molmask-setup
 # Recipes that run project tools see the venv first on PATH (for `!` shell lines in notebooks).
 RUN := PATH="$(abspath $(BIN)):$$PATH"
 
-.PHONY: help setup study test test-slow export clean-nbs check readme lab lock hooks docs docs-clean lessons screenshots
+.PHONY: help setup study test test-slow export clean-nbs check lint readme lab lock hooks docs docs-clean lessons screenshots
 
 help:
 	@echo "make study      set up the environment if needed, then run the quick study into runs/quick"
@@ -27,6 +27,7 @@ help:
 	@echo "make export     nbdev_export: regenerate molmask_nb/ from nbs/"
 	@echo "make clean-nbs  nbdev_clean: strip notebook metadata and fix cell ids"
 	@echo "make check      the CI hygiene checks (clean, export in sync, README in sync) against git"
+	@echo "make lint       ruff check (settings in ruff.toml) of nbs/, molmask_nb/, tools/ and benchmarks/"
 	@echo "make readme     regenerate README.md from nbs/index.ipynb"
 	@echo "make lab        jupyter lab"
 	@echo "make hooks      nbdev_install_hooks (Jupyter save hook, git merge driver for notebooks)"
@@ -62,6 +63,9 @@ clean-nbs: setup
 
 check: setup
 	VENV="$(VENV)" bash .ci/run check
+
+lint: setup
+	$(BIN)/ruff check nbs molmask_nb tools benchmarks
 
 readme:
 	$(PYTHON) tools/readme.py nbs/index.ipynb README.md

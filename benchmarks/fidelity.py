@@ -34,7 +34,8 @@ def write_table(folder: Path, out: Path, epochs: int, machine: str | None = None
         files = sorted(folder.glob(f'{ds}-seed*.json'))
         if not files: continue
         res = [json.loads(f.read_text()) for f in files]
-        best = [r['test_at_best'] * 100 for r in res]; last = [r['test_at_last'] * 100 for r in res]
+        best = [r['test_at_best'] * 100 for r in res]
+        last = [r['test_at_last'] * 100 for r in res]
         fmt = lambda v: format_mean_std(*mean_std(v, ddof=1), scale=1) if len(v) > 1 else f"{v[0]:.1f}"
         hm, hs = HU_NO_PRETRAIN[ds]
         ml, mb = float(np.mean(last)), float(np.mean(best))
@@ -93,7 +94,8 @@ def main():
     if a.table_only:
         out = Path(a.out) / 'FIDELITY.md'
         return write_table(Path(a.out) / 'fidelity', out, a.epochs, _recorded_machine(out))
-    folder = Path(a.out) / 'fidelity'; folder.mkdir(parents=True, exist_ok=True)
+    folder = Path(a.out) / 'fidelity'
+    folder.mkdir(parents=True, exist_ok=True)
     for seed in a.seeds:
         for ds in a.datasets:
             f = folder / f'{ds}-seed{seed}.json'

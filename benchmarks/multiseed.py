@@ -69,7 +69,9 @@ def profile_step(store, split, params, n: int = 20) -> dict:
         model.train()
         def step(b):
             loss = masked_loss(model(b), b.y, store.task_type)
-            loss.backward(); opt.step(); opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            opt.zero_grad(set_to_none=True)
         for b in batches[:2]: step(b)
         t0 = time.perf_counter()
         for b in batches[2:]: step(b)
@@ -135,7 +137,8 @@ def main():
             for name, fn in variants.items():
                 w0, c0 = time.perf_counter(), time.process_time()
                 results[name] = fn()
-                times[name]['wall'].append(time.perf_counter() - w0); times[name]['cpu'].append(time.process_time() - c0)
+                times[name]['wall'].append(time.perf_counter() - w0)
+                times[name]['cpu'].append(time.process_time() - c0)
             print(f"round {r + 1}: " + ', '.join(f"{k} {v['wall'][-1]:.1f} s" for k, v in times.items()), flush=True)
     same = [h['loss'] for h in results['alone'][0]['history']] == [h['loss'] for h in results['pass'][0]['history']]
     ratio = {f'{k}/alone': {c: float(np.median(np.array(times[k][c]) / np.array(times['alone'][c]))) for c in ('wall', 'cpu')}

@@ -178,7 +178,9 @@ def main():
     per_kind, missing, fallback, chains = defaultdict(float), [], defaultdict(int), {}
     for r in runs:
         c = cost_of(r, by_key, units, epochs)
-        if c is None: missing.append(r['key']); continue
+        if c is None:
+            missing.append(r['key'])
+            continue
         seconds, used = c
         per_kind[r['kind']] += seconds
         if r['kind'] == 'pretrain': chains[r['key']] = seconds
@@ -199,7 +201,9 @@ def main():
           f"(CPU: {report['machine']['processor']})")
     if missing: print(f"no measured unit for {len(missing)} runs (use --slice or --measured): {missing[:5]}")
     if fallback: print('coarser units used: ' + '; '.join(f"{k} for {n} run(s)" for k, n in fallback.items()))
-    if a.out: a.out.parent.mkdir(parents=True, exist_ok=True); a.out.write_text(json.dumps(report, indent=2) + '\n')
+    if a.out:
+        a.out.parent.mkdir(parents=True, exist_ok=True)
+        a.out.write_text(json.dumps(report, indent=2) + '\n')
     return 0
 
 

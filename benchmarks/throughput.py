@@ -34,7 +34,9 @@ from molmask_nb.finetune import GraphPredictor, masked_loss, predict
 from molmask_nb.params import PretrainParams
 from molmask_nb.pretrain import build_pretrainer
 from molmask_nb.masking import corrupt
-from molmask_nb.encoders import get_encoder, linear_calls, matmul_roof
+from molmask_nb.encoders import get_encoder
+
+from encoders import linear_calls, matmul_roof   # benchmarks/encoders.py, beside this script
 
 
 def _time(fn, steps, warmup=2):
@@ -62,9 +64,12 @@ class ReferenceMaskAtom:
     "Per-graph masking as in pretrain-gnns' MaskAtom: sample atoms with python's random, copy the graph, overwrite x."
     def __init__(self, rate): self.rate = rate
     def __call__(self, data):
-        n = data.num_nodes; k = max(1, int(n * self.rate + 1))
+        n = data.num_nodes
+        k = max(1, int(n * self.rate + 1))
         idx = random.sample(range(n), min(k, n))
-        data = data.clone(); data.mask_node_label = data.x[idx].clone(); data.masked_atom_index = torch.tensor(idx)  # PyG offsets '*index*' attributes when batching
+        data = data.clone()
+        data.mask_node_label = data.x[idx].clone()
+        data.masked_atom_index = torch.tensor(idx)  # PyG offsets '*index*' attributes when batching
         data.x[idx] = torch.tensor([VOCAB.mask_atom, 0])
         return data
 
@@ -78,7 +83,8 @@ class ReferenceGINConv(MessagePassing):
         self.bond_dir = torch.nn.Embedding(VOCAB.num_bond_dirs, emb_dim)
     def forward(self, x, edge_index, edge_attr):
         edge_index, _ = add_self_loops(edge_index, num_nodes=x.size(0))
-        loop_attr = torch.zeros(x.size(0), 2, dtype=edge_attr.dtype); loop_attr[:, 0] = VOCAB.self_loop_bond
+        loop_attr = torch.zeros(x.size(0), 2, dtype=edge_attr.dtype)
+        loop_attr[:, 0] = VOCAB.self_loop_bond
         edge_attr = torch.cat([edge_attr, loop_attr], 0)
         return self.propagate(edge_index, x=x, edge_attr=self.bond_type(edge_attr[:, 0]) + self.bond_dir(edge_attr[:, 1]))
     def message(self, x_j, edge_attr): return x_j + edge_attr
@@ -113,17 +119,26 @@ def bench_pretrain(store, encoder, steps, batch_size, emb_dim, layers):
     assert all(len(b) == batch_size for b in batches), 'not enough molecules for --steps batches'
     gen = torch.Generator().manual_seed(0)
     def ours(k):   # our data path (GraphStore.batch) and our model step, masking included
-        out = model.step(store.batch(batches[k]), gen, 0.5); opt.zero_grad(); out['loss'].backward(); opt.step()
+        out = model.step(store.batch(batches[k]), gen, 0.5)
+        opt.zero_grad()
+        out['loss'].backward()
+        opt.step()
     made = [store.batch(b) for b in batches]
     def ours_model(k):   # the same on batches collated beforehand
-        out = model.step(made[k], gen, 0.5); opt.zero_grad(); out['loss'].backward(); opt.step()
+        out = model.step(made[k], gen, 0.5)
+        opt.zero_grad()
+        out['loss'].backward()
+        opt.step()
     variants = {'ours': ours, 'ours_model': ours_model}
     if encoder == 'gin':   # the full reference pipeline exists for GIN only (pretrain-gnns has no graph transformer)
         graphs = {}
         for i in order[:steps * batch_size].tolist():
-            g = store.graph(i); del g.batch, g.ptr, g.mol_index; graphs[i] = g
+            g = store.graph(i)
+            del g.batch, g.ptr, g.mol_index
+            graphs[i] = g
         tf = ReferenceMaskAtom(0.15)
-        ref = ReferenceGNN(layers, emb_dim); ref_head = torch.nn.Linear(emb_dim, VOCAB.num_atom_types)
+        ref = ReferenceGNN(layers, emb_dim)
+        ref_head = torch.nn.Linear(emb_dim, VOCAB.num_atom_types)
         ref_opts = [torch.optim.Adam(ref.parameters(), lr=1e-3), torch.optim.Adam(ref_head.parameters(), lr=1e-3)]
         def reference(k):   # as in pretrain-gnns' pretrain_masking.py: two optimizers, loss in double precision
             b = Batch.from_data_list([tf(graphs[i]) for i in batches[k].tolist()])
@@ -152,7 +167,8 @@ def bench_pretrain(store, encoder, steps, batch_size, emb_dim, layers):
         ref_flops = sum(3 * 2 * n_atoms * m.in_features * m.out_features for m in ref.modules() if isinstance(m, torch.nn.Linear))
         row.update(reference_gemm_flops=ref_flops, gemm_flop_share=flops / ref_flops,
                    # the reference's GEMM FLOPs per our step time, over the roof: above 1 when computing less pays
-                   effective_fraction_of_roof=ref_flops / t['ours_model'] / (flops / t_gemm), reference_mol_per_s=batch_size / t['reference'], speedup_vs_reference=t['reference'] / t['ours'],
+                   effective_fraction_of_roof=ref_flops / t['ours_model'] / (flops / t_gemm), reference_mol_per_s=batch_size / t['reference'],
+                   speedup_vs_reference=t['reference'] / t['ours'],
                    # with our GEMMs at the roof and everything else free, the step could not beat t_reference / t_gemm
                    max_speedup_at_roof=t['reference'] / t_gemm,
                    data_path_speedup=t['reference_data'] / t['ours_data'])
@@ -161,17 +177,25 @@ def bench_pretrain(store, encoder, steps, batch_size, emb_dim, layers):
 
 def bench_finetune(steps, emb_dim, layers):
     "Fine-tuning steps on BBBP at batch 32 and 256, and the evaluation pass over all molecules that every epoch makes."
-    store = load_dataset('bbbp'); out = {}
+    store = load_dataset('bbbp')
+    out = {}
     for bs in (32, 256):
         set_seed(0)
         model = GraphPredictor(get_encoder('gin', num_layers=layers, emb_dim=emb_dim, dropout=0.5), len(store.tasks))
         opt = adam(model.parameters(), lr=1e-3)
-        loader = GraphLoader(store, bs, shuffle=True, seed=0); it = iter(loader)
+        loader = GraphLoader(store, bs, shuffle=True, seed=0)
+        it = iter(loader)
         def step():
             nonlocal it
             try: b = next(it)
-            except StopIteration: it = iter(loader); b = next(it)
-            model.train(); loss = masked_loss(model(b), b.y, 'classification'); opt.zero_grad(); loss.backward(); opt.step()
+            except StopIteration:
+                it = iter(loader)
+                b = next(it)
+            model.train()
+            loss = masked_loss(model(b), b.y, 'classification')
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
         out[f'finetune_mol_per_s_batch{bs}'] = bs / _time(step, steps if bs == 256 else steps * 4)
     everything = np.arange(len(store))
     out['eval_mol_per_s'] = len(store) / _time(lambda: predict(model, store, everything, 'cpu'), 2, warmup=1)
@@ -194,7 +218,8 @@ def main():
     store = load_pretrain_store('moses', limit=a.molecules)
     runs = []
     for threads in dict.fromkeys(a.threads):
-        torch.set_num_threads(threads); set_seed(0)
+        torch.set_num_threads(threads)
+        set_seed(0)
         rows = [bench_pretrain(store, enc, a.steps, a.batch_size, 300, 5) for enc in a.encoders]
         runs.append({'threads': threads, 'pretrain': rows, 'finetune': bench_finetune(a.steps, 300, 5)})
     result = {'runs': runs, 'machine': machine_info(), 'versions': package_versions(),

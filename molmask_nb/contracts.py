@@ -13,7 +13,6 @@ import torch
 from .data import GraphStore, featurize_smiles
 from .decoders import get_decoder
 from .encoders import ENCODERS
-from .featurize import VOCAB
 from .masking import MASKINGS, MaskSample, bond_mask_for, corrupt
 from .pretrain import MaskedPretrainer
 from .targets import TARGETS, get_target
@@ -112,7 +111,8 @@ def check_masking(masking: str | type, # a registered name, or a `MaskingDistrib
         mean, se = draws.mean(0), draws.std(0) / math.sqrt(expectation_draws)
         off = (mean - k).abs() > 5 * se + 1e-9
         _require(not off.any(), kind, label, 'k atoms per molecule on average',
-                 f"molecule {int(off.nonzero()[0]) if off.any() else ''}: mean {mean[off][:1].tolist()} masked over {expectation_draws} draws, k = {k[off][:1].tolist()}")
+                 f"molecule {int(off.nonzero()[0]) if off.any() else ''}: mean {mean[off][:1].tolist()} masked over {expectation_draws} draws, "
+                 f"k = {k[off][:1].tolist()}")
         out['count'] = (f"k atoms per molecule on average ({rule}): {float(mean.sum()):.2f} masked per draw against Σk = {int(k.sum())} "
                         f"over {expectation_draws} draws; {float((draws == 0).double().mean()):.0%} of molecules with nothing masked in a draw")
     out["deterministic"] = f"the same generator seed gives the same sample ({len(seeds)} seeds × {len(progress)} stages of training)"
@@ -188,7 +188,8 @@ def check_encoder(encoder: str | type, # a registered name, or an `Encoder` subc
     third = torch.rand(b.num_nodes, generator=torch.Generator().manual_seed(0)) < 1 / 3
     masked = corrupt(b, MaskSample(third, bond_mask_for(b, third)))
     h = enc.train()(masked)
-    _require(h.shape == (b.num_nodes, enc.out_dim), kind, label, 'one out_dim-vector per atom', f"{tuple(h.shape)} for {b.num_nodes} atoms, out_dim {enc.out_dim}")
+    _require(h.shape == (b.num_nodes, enc.out_dim), kind, label, 'one out_dim-vector per atom',
+             f"{tuple(h.shape)} for {b.num_nodes} atoms, out_dim {enc.out_dim}")
     _require(bool(torch.isfinite(h).all()), kind, label, 'finite outputs', 'non-finite values on a masked batch')
     projection = torch.randn(h.shape, generator=torch.Generator().manual_seed(1), dtype=h.dtype)
     (h * projection).sum().backward()

@@ -12,18 +12,24 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'set_seed', 'pick_device', 'check_precision', 'autocast', 'to_device', 'Registry', 'check_fraction',
-           'check_positive', 'torch_threads', 'adam', 'load_optimizer_state', 'progress_enabled', 'progress',
-           'git_revision', 'package_versions', 'cpu_model', 'machine_info', 'provenance', 'atomic_write', 'write_json',
-           'write_npy', 'read_json', 'cache_dir']
+__all__ = ['PRECISIONS', 'check_seed', 'set_seed', 'pick_device', 'check_precision', 'autocast', 'to_device', 'Registry',
+           'check_fraction', 'check_positive', 'check_bool', 'torch_threads', 'adam', 'load_optimizer_state',
+           'progress_enabled', 'progress', 'git_revision', 'package_versions', 'cpu_model', 'machine_info',
+           'provenance', 'atomic_write', 'write_json', 'write_npy', 'read_json', 'cache_dir']
 
-# %% ../nbs/00_core.ipynb #1dc34e3c
+# %% ../nbs/00_core.ipynb #4c26baa7
+def check_seed(seed, name: str = 'seed') -> int:
+    "Require a non-negative int (numpy ints too, bools refused); return it as int."
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0: raise ValueError(f"{name} must be a non-negative int, got {seed!r}")
+    return int(seed)
+
 def set_seed(seed: int, # seed for python, numpy and torch (CPU and CUDA)
             ) -> torch.Generator: # a fresh CPU generator seeded with `seed`, for explicit use
     "Seed python's `random`, numpy and torch, and return a `torch.Generator` seeded the same way."
-    if not isinstance(seed, (int, np.integer)) or seed < 0: raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    seed = int(seed)
-    random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
+    seed = check_seed(seed)
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
     if torch.cuda.is_available(): torch.cuda.manual_seed_all(seed)
     return torch.Generator().manual_seed(seed)
 
@@ -63,7 +69,8 @@ class Registry:
         "Class decorator: register the class under `name` (and set its `name` attribute)."
         def deco(cls):
             if name in self._items and self._items[name] is not cls: raise ValueError(f"{self.kind} {name!r} is already registered")
-            cls.name = name; self._items[name] = cls
+            cls.name = name
+            self._items[name] = cls
             return cls
         return deco
 
@@ -89,7 +96,7 @@ class Registry:
         if unknown: raise ValueError(f"unknown parameter(s) {unknown} for {self.kind} {name!r}; valid: {', '.join(valid) or '(none)'}")
         return self.get(name)(**kwargs)
 
-# %% ../nbs/00_core.ipynb #63786adf
+# %% ../nbs/00_core.ipynb #45c5de22
 def check_fraction(name: str, value: float, low_open=True, high_open=True) -> float:
     "Require `value` in (0, 1) (ends open or closed as asked); return it as float."
     v = float(value)
@@ -102,6 +109,11 @@ def check_positive(name: str, value, integer=True):
     if integer and (isinstance(value, bool) or not isinstance(value, (int, np.integer))): raise ValueError(f"{name} must be a positive int, got {value!r}")
     if not value > 0: raise ValueError(f"{name} must be positive, got {value!r}")
     return value
+
+def check_bool(name: str, value) -> bool:
+    "Require True or False (numpy bools too; 0, 1 and strings refused); return it as bool."
+    if not isinstance(value, (bool, np.bool_)): raise ValueError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
 
 # %% ../nbs/00_core.ipynb #4d835430
 from contextlib import contextmanager
@@ -194,14 +206,19 @@ def provenance() -> dict[str, Any]:
 # %% ../nbs/00_core.ipynb #72c4f608
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     "Call `write(tmp_path)` and atomically rename the result onto `path`."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp'); os.close(fd)
-    umask = os.umask(0); os.umask(umask)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
     try:
-        write(Path(tmp)); os.chmod(tmp, 0o666 & ~umask)   # mkstemp makes 0600 files; results are for everyone to read
+        write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~umask)   # mkstemp makes 0600 files; results are for everyone to read
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True); raise
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return path
 
 def _json_default(o):

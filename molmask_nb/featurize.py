@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_featurize.ipynb #db84cccc
 from __future__ import annotations
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -98,7 +98,8 @@ def featurize_mol(mol: Chem.Mol, vocab: Vocabulary = VOCAB) -> tuple[np.ndarray,
     for b in mol.GetBonds():
         i, j = b.GetBeginAtomIdx(), b.GetEndAtomIdx()
         f = (_BOND_INDEX.get(b.GetBondType(), 0), _DIR_INDEX.get(b.GetBondDir(), 0))
-        rows += [(i, j), (j, i)]; feats += [f, f]
+        rows += [(i, j), (j, i)]
+        feats += [f, f]
     edge_index = np.array(rows, dtype=np.int64).reshape(-1, 2).T.copy()
     edge_attr = np.array(feats, dtype=np.int64).reshape(-1, 2)
     return x, edge_index, edge_attr

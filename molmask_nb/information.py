@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+import pandas as pd
 import torch
 from torch.nn import functional as F
 
@@ -43,10 +44,14 @@ def stratified_folds(y: np.ndarray, # [n] class indices
                      seed: int = 0, # seed of the order within each class
                     ) -> np.ndarray: # [n] fold of each row
     "Fold of each row: each class dealt round-robin over the folds in a seeded random order, so fold sizes differ by at most one."
-    rng = np.random.default_rng(seed); out = np.empty(len(y), np.int64); start = 0
+    rng = np.random.default_rng(seed)
+    out = np.empty(len(y), np.int64)
+    start = 0
     for c in np.unique(y):
-        idx = np.flatnonzero(y == c); idx = idx[rng.permutation(len(idx))]
-        out[idx] = (start + np.arange(len(idx))) % folds; start += len(idx)
+        idx = np.flatnonzero(y == c)
+        idx = idx[rng.permutation(len(idx))]
+        out[idx] = (start + np.arange(len(idx))) % folds
+        start += len(idx)
     return out
 
 def fit_logistic(X: torch.Tensor, # [n, d] float64 features
@@ -64,7 +69,8 @@ def fit_logistic(X: torch.Tensor, # [n, d] float64 features
     def closure():
         opt.zero_grad()
         loss = F.cross_entropy(X @ W + b, y) + 0.5 * l2 * (W * W).sum()
-        loss.backward(); return loss
+        loss.backward()
+        return loss
     opt.step(closure)
     return W.detach(), b.detach()
 
@@ -83,7 +89,8 @@ def select_l2(X: torch.Tensor, y: torch.Tensor, num_classes: int, grid: Sequence
     fold, ce = stratified_folds(y.numpy(), inner_folds, seed), np.zeros(len(grid))
     for k in range(inner_folds):
         tr, va = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
-        Xtr, Xva = _standardise(X[tr], X[va]); init = None
+        Xtr, Xva = _standardise(X[tr], X[va])
+        init = None
         for i, l2 in enumerate(grid):
             W, b = init = fit_logistic(Xtr, y[tr], num_classes, l2, max_iter, init)
             ce[i] += _nll_bits(Xva, W, b, y[va]).sum()
@@ -110,17 +117,21 @@ def probe_mutual_information(X,                  # [n, d] features (e.g. a bag o
                              y,                  # [n] class labels (any values; NaN = missing, dropped)
                              folds: int = 5,     # cross-validation folds (stratified by class)
                              seed: int = 0,      # seed of the fold assignment
-                             l2: float | Sequence[float] = L2_GRID, # L2 penalty (loss = mean CE + l2/2 ‖W‖², standardised features), or a grid chosen by nested CV
+                             l2: float | Sequence[float] = L2_GRID, # L2 penalty (loss = mean CE + l2/2 ‖W‖², standardised features),
+                                                                   # or a grid chosen by nested CV
                              inner_folds: int = 3, # folds of the nested choice of l2 inside each training fold
                              standardize: bool = True, # centre and scale features with the training fold's statistics
                              max_iter: int = 200, # L-BFGS iterations per fit
                             ) -> ProbeResult:
     "I(X; Y) ≈ H(Y) − held-out cross-entropy of a k-fold logistic-regression probe, in bits, clipped at 0."
-    check_positive('folds', folds); check_positive('max_iter', max_iter); check_positive('inner_folds', inner_folds)
+    check_positive('folds', folds)
+    check_positive('max_iter', max_iter)
+    check_positive('inner_folds', inner_folds)
     if folds < 2: raise ValueError(f"folds must be at least 2, got {folds}")
     grid = [float(l2)] if np.ndim(l2) == 0 else [float(v) for v in l2]
     if not grid or not all(v >= 0 for v in grid): raise ValueError(f"l2 must be a non-negative number or a non-empty list of them, got {l2!r}")
-    X = np.asarray(X.detach().cpu() if hasattr(X, 'detach') else X, dtype=np.float64); y = np.asarray(y.detach().cpu() if hasattr(y, 'detach') else y)
+    X = np.asarray(X.detach().cpu() if hasattr(X, 'detach') else X, dtype=np.float64)
+    y = np.asarray(y.detach().cpu() if hasattr(y, 'detach') else y)
     if X.ndim != 2 or y.ndim != 1 or len(X) != len(y): raise ValueError(f"expected X [n, d] and y [n], got shapes {X.shape} and {y.shape}")
     keep = ~np.isnan(y.astype(np.float64)) if y.dtype.kind in 'fc' else np.ones(len(y), bool)
     X, y = X[keep], y[keep]
@@ -142,7 +153,8 @@ def probe_mutual_information(X,                  # [n, d] features (e.g. a bag o
             nll[te] = _nll_bits(Xte, W, b, yt[te])
             freq = torch.bincount(yt[tr], minlength=C).double() + 0.5
             nll_prior[te] = -(freq / freq.sum()).log2()[yt[te]].numpy()
-            fold_mi.append(h_y - float(nll[te].mean())); chosen.append(lam)
+            fold_mi.append(h_y - float(nll[te].mean()))
+            chosen.append(lam)
     ce = float(nll.mean())
     return ProbeResult(max(0.0, h_y - ce), h_y - ce, h_y, ce, float(nll_prior.mean()), fold_mi, n, C, folds, chosen)
 
@@ -176,7 +188,9 @@ def label_bags(target,                    # a fitted target
 # %% ../nbs/12_information.ipynb #e818dea6
 def check_target_corpus(target, store: GraphStore) -> None:
     "Raise a ValueError naming both corpora when `target`'s vocabulary was built on another corpus than `store`."
-    if hasattr(target, 'check_corpus'): target.check_corpus(store.key); return
+    if hasattr(target, 'check_corpus'):
+        target.check_corpus(store.key)
+        return
     key = (target.vocab_info() or {}).get('corpus_key')
     if key is not None and key != store.key:
         raise ValueError(f"target {target.name!r} has a vocabulary built on corpus {key!r}, not on {store.key!r}")
@@ -206,7 +220,8 @@ def target_entropy(target,                 # a target fitted on `store`
 # %% ../nbs/12_information.ipynb #cfe0af3c
 def _discretise(y: np.ndarray, bins: int) -> np.ndarray:
     "Quantile bin of each value (NaN stays NaN)."
-    out = np.full(len(y), np.nan); m = ~np.isnan(y)
+    out = np.full(len(y), np.nan)
+    m = ~np.isnan(y)
     if m.any():
         edges = np.unique(np.quantile(y[m], np.linspace(0, 1, bins + 1)[1:-1]))
         out[m] = np.searchsorted(edges, y[m], side='right')
@@ -250,8 +265,12 @@ def masked_predictions(model,                         # a trained `molmask_nb.pr
     if not len(progress_values): raise ValueError('progress_values must not be empty')
     for p in progress_values: check_fraction('progress', p, low_open=False, high_open=False)
     from molmask_nb.data import GraphLoader
-    model.target.prepare(store); model.masking.prepare(store); model.encoder.prepare(store)
-    was_training = model.training; model.eval(); dev = _dev(model)
+    model.target.prepare(store)
+    model.masking.prepare(store)
+    model.encoder.prepare(store)
+    was_training = model.training
+    model.eval()
+    dev = _dev(model)
     feats, logits, labels = [], [], []
     gen = torch.Generator().manual_seed(seed)
     try:
@@ -262,7 +281,9 @@ def masked_predictions(model,                         # a trained `molmask_nb.pr
                     lab = model.target.labels(batch)
                     sample = model.masking(batch, gen, float(p))
                     h, scores = model.masked_scores(batch, sample)
-                    feats.append(h.float().cpu()); logits.append(scores.double().cpu()); labels.append(lab[sample.atom_mask].cpu())
+                    feats.append(h.float().cpu())
+                    logits.append(scores.double().cpu())
+                    labels.append(lab[sample.atom_mask].cpu())
     finally: model.train(was_training)
     out = dict(features=torch.cat(feats), logits=torch.cat(logits), labels=torch.cat(labels).long())
     if len(out['labels']) == 0: raise ValueError(f"no atom of {store.name!r} was masked")
@@ -292,7 +313,8 @@ def masked_cross_entropy(model,                       # a trained `MaskedPretrai
 def split_corpus(store: GraphStore, holdout: float = 0.2, seed: int = 0) -> tuple[GraphStore, GraphStore]:
     "(training part, held-out part) of a corpus: a seeded random `holdout` fraction of the molecules is held out."
     check_fraction('holdout', holdout)
-    perm = np.random.default_rng(seed).permutation(len(store)); k = int(round(holdout * len(store)))
+    perm = np.random.default_rng(seed).permutation(len(store))
+    k = int(round(holdout * len(store)))
     if k < 1 or k >= len(store): raise ValueError(f"holdout {holdout} of {len(store)} molecules leaves an empty part")
     tr, te = np.sort(perm[k:]), np.sort(perm[:k])
     a, b = store.subset(tr), store.subset(te)
@@ -318,7 +340,8 @@ def context_information(masking: str, target: str,         # component names
     t0 = time.perf_counter()
     res = pretrain(store=train, masking=masking, target=target, mask_rate=mask_rate, masking_kw=dict(masking_kw or {}),
                    target_kw=dict(target_kw or {}), seed=seed, show_progress=show_progress, **kw)
-    model = res.model; t1 = time.perf_counter()
+    model = res.model
+    t1 = time.perf_counter()
     out = target_entropy(model.target, train, n_boot=n_boot, seed=seed)
     ce = masked_cross_entropy(model, held, seed=seed, progress_values=progress_values, draws=draws, readout_from=train)
     cond = min(ce['cond_entropy_head_bits'], ce['cond_entropy_readout_bits'])
@@ -342,14 +365,18 @@ def _validate_request(masking, target, mask_rate, masking_kw, target_kw, corpus,
     if bad: raise ValueError(f"pretrain_kw sets {bad}, which are arguments of measure_information itself")
     p = validate(from_dict(PretrainParams, dict(masking=masking, target=target, mask_rate=mask_rate, masking_kw=dict(masking_kw), target_kw=dict(target_kw),
                                                 seed=seed, corpus=corpus, corpus_path=corpus_path, corpus_limit=corpus_limit), **pretrain_kw))
-    get_masking(masking, rate=mask_rate, mask_edges=p.mask_edges, **masking_kw); get_target(target, **target_kw)   # refuse unknown options now
+    get_masking(masking, rate=mask_rate, mask_edges=p.mask_edges, **masking_kw)
+    get_target(target, **target_kw)   # refuse unknown options now
     TARGETS.get(reference)
     if isinstance(datasets, str): raise ValueError(f"datasets must be a list of names, got the string {datasets!r}")
     if not len(datasets): raise ValueError('datasets must not be empty')
     for d in datasets: check_dataset(d)   # raises with the valid names (a corpus name is not a dataset)
-    check_fraction('holdout', holdout); check_positive('draws', draws); check_positive('folds', folds)
+    check_fraction('holdout', holdout)
+    check_positive('draws', draws)
+    check_positive('folds', folds)
     for v in progress_values: check_fraction('progress', v, low_open=False, high_open=False)
-    if not len(np.atleast_1d(l2)) or not all(v >= 0 for v in np.atleast_1d(l2)): raise ValueError(f"l2 must be a non-negative number or a non-empty list of them, got {l2!r}")
+    if not len(np.atleast_1d(l2)) or not all(v >= 0 for v in np.atleast_1d(l2)):
+        raise ValueError(f"l2 must be a non-negative number or a non-empty list of them, got {l2!r}")
     return p
 
 def _plain(o):
@@ -443,15 +470,13 @@ MEASURES = ('entropy_bits_mm', 'cond_entropy_bits', 'mutual_info_context_bits', 
             'mi_label_gain_bits_mean')
 
 def information_frame(results: dict, # (masking, target) -> dict from `measure_information`
-                      measures: Sequence[str] = MEASURES) -> 'pd.DataFrame':
+                      measures: Sequence[str] = MEASURES) -> pd.DataFrame:
     "Long table (masking, target, measure, value) of the scalar measures of several runs."
-    import pandas as pd
     return pd.DataFrame([dict(masking=m, target=t, measure=k, value=float(r[k])) for (m, t), r in results.items() for k in measures],
                         columns=['masking', 'target', 'measure', 'value'])
 
-def spread_by_axis(frame: 'pd.DataFrame') -> 'pd.DataFrame':
+def spread_by_axis(frame: pd.DataFrame) -> pd.DataFrame:
     "Per measure: mean range across maskings (target fixed) and across targets (masking fixed), in bits."
-    import pandas as pd
     rows = []
     for k, g in frame.groupby('measure', sort=False):
         rng_m = g.groupby('target').value.agg(lambda v: v.max() - v.min())
@@ -459,7 +484,7 @@ def spread_by_axis(frame: 'pd.DataFrame') -> 'pd.DataFrame':
         rows.append(dict(measure=k, across_maskings=float(rng_m.mean()), across_targets=float(rng_t.mean())))
     return pd.DataFrame(rows)
 
-def plot_information(frame: 'pd.DataFrame', title: str = 'Information measures (bits)'):
+def plot_information(frame: pd.DataFrame, title: str = 'Information measures (bits)'):
     "Altair bars: one panel per measure, targets on the x axis, one bar per masking distribution."
     import altair as alt
     base = alt.Chart(frame).mark_bar().encode(

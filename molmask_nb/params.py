@@ -179,8 +179,11 @@ def validate(params):
         from molmask_nb.targets import TARGETS
         from molmask_nb.encoders import ENCODERS
         from molmask_nb.decoders import DECODERS, LOSSES
-        MASKINGS.get(params.masking); TARGETS.get(params.target); ENCODERS.get(params.encoder)
-        DECODERS.get(params.decoder); LOSSES.get(params.loss)
+        MASKINGS.get(params.masking)
+        TARGETS.get(params.target)
+        ENCODERS.get(params.encoder)
+        DECODERS.get(params.decoder)
+        LOSSES.get(params.loss)
         check_fraction('mask_rate', params.mask_rate)
         check_precision(params.precision)
         for k in ('num_layers', 'emb_dim', 'epochs', 'batch_size', 'threads'): check_positive(k, getattr(params, k))
@@ -192,7 +195,8 @@ def validate(params):
         check_dataset(params.dataset)   # a MoleculeNet dataset (not a pretraining corpus); raises with the valid names
         if params.protocol not in PROTOCOL_EPOCHS: raise ValueError(f"unknown protocol {params.protocol!r}; valid: {', '.join(PROTOCOL_EPOCHS)}")
         if params.pooling not in ('mean', 'sum', 'max'): raise ValueError(f"unknown pooling {params.pooling!r}; valid: mean, sum, max")
-        if params.split not in ('scaffold', 'random_scaffold', 'random'): raise ValueError(f"unknown split {params.split!r}; valid: scaffold, random_scaffold, random")
+        if params.split not in ('scaffold', 'random_scaffold', 'random'):
+            raise ValueError(f"unknown split {params.split!r}; valid: scaffold, random_scaffold, random")
         from molmask_nb.encoders import ENCODERS
         ENCODERS.get(params.encoder)
         _check_seeds(params.seeds)

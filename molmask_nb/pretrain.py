@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_pretrain.ipynb #6902ab76
 from __future__ import annotations
-import copy, json, math, time
+import copy, json, time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .core import (adam, atomic_write, autocast, load_optimizer_state, pick_device, progress, provenance, read_json, set_seed,
+from .core import (adam, atomic_write, autocast, load_optimizer_state, pick_device, progress, provenance, set_seed,
                              to_device, torch_threads, write_json)
 from .data import GraphLoader, GraphStore, load_pretrain_store
 from .decoders import get_decoder, get_loss
@@ -86,11 +86,13 @@ def load_checkpoint(path: str | Path, map_location='cpu') -> dict[str, Any]:
     try: ckpt = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e: raise ValueError(f"checkpoint {path} is corrupt or not a torch file ({type(e).__name__}: {e})") from None
     if not isinstance(ckpt, dict) or ckpt.get('format') not in READABLE_FORMATS:
-        raise ValueError(f"{path} is not a molmask pretraining checkpoint (format {ckpt.get('format') if isinstance(ckpt, dict) else type(ckpt).__name__!r}, expected {CHECKPOINT_FORMAT!r})")
+        found = ckpt.get('format') if isinstance(ckpt, dict) else type(ckpt).__name__
+        raise ValueError(f"{path} is not a molmask pretraining checkpoint (format {found!r}, expected {CHECKPOINT_FORMAT!r})")
     missing = [k for k in CHECKPOINT_KEYS if k not in ckpt]
     if missing: raise ValueError(f"checkpoint {path} lacks {', '.join(missing)}: an edited or incomplete checkpoint; re-run pretraining")
     if ckpt['vocab_version'] != VOCAB.version:
-        raise ValueError(f"checkpoint {path} was made with featurizer vocabulary {ckpt['vocab_version']!r}, this code uses {VOCAB.version!r}; re-run pretraining")
+        raise ValueError(f"checkpoint {path} was made with featurizer vocabulary {ckpt['vocab_version']!r}, "
+                         f"this code uses {VOCAB.version!r}; re-run pretraining")
     return ckpt
 
 def load_state(module: nn.Module, state: dict, what: str, path) -> None:
@@ -122,7 +124,9 @@ def build_pretrainer(params: PretrainParams, store: GraphStore) -> tuple[MaskedP
     loss = get_loss(params.loss, **params.loss_kw)
     for name, fn in [('target_fit', lambda: target.fit(store, cache=True)), ('target_prepare', lambda: target.prepare(store)),
                      ('masking_prepare', lambda: masking.prepare(store)), ('encoder_prepare', lambda: encoder.prepare(store))]:
-        t0 = time.perf_counter(); fn(); times[name] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        fn()
+        times[name] = time.perf_counter() - t0
     decoder = get_decoder(params.decoder, encoder.out_dim, target.num_classes, **params.decoder_kw)
     return MaskedPretrainer(encoder, masking, target, decoder, loss), times
 
@@ -173,13 +177,17 @@ def _pretrain(params: PretrainParams, out_dir, resume: bool, store: GraphStore |
             load_state(module, ckpt[f'{what}_state'], what, ckpt_path)
         load_optimizer_state(opt, ckpt['optimizer_state'])
         history, start = list(ckpt['history']), int(ckpt['epoch'])
-    if out_dir is not None: write_json(out_dir / 'params.json', {'kind': 'pretrain', 'params': to_dict(params), 'params_hash': params_hash(params), **provenance()})
+    if out_dir is not None:
+        write_json(out_dir / 'params.json', {'kind': 'pretrain', 'params': to_dict(params), 'params_hash': params_hash(params), **provenance()})
     total_steps = params.epochs * len(loader)
     for epoch in range(start, params.epochs):
         torch.manual_seed(_epoch_seed(params.seed, epoch))           # dropout stream of this epoch
         gen = torch.Generator().manual_seed(_epoch_seed(params.seed, epoch) + 1)  # mask stream of this epoch
         loader.epoch = epoch
-        model.train(); t0 = time.perf_counter(); sums = {'loss': 0.0, 'accuracy': 0.0, 'n_masked': 0}; n_mol = 0
+        model.train()
+        t0 = time.perf_counter()
+        sums = {'loss': 0.0, 'accuracy': 0.0, 'n_masked': 0}
+        n_mol = 0
         bar = progress(loader, enabled=show_progress, desc=f'pretrain epoch {epoch + 1}/{params.epochs}', total=len(loader), leave=False)
         for step, batch in enumerate(bar):
             batch = to_device(batch, device)
@@ -188,9 +196,14 @@ def _pretrain(params: PretrainParams, out_dir, resume: bool, store: GraphStore |
             if not torch.isfinite(out['loss']):
                 raise FloatingPointError(f"non-finite pretraining loss ({out['loss'].item()}) at epoch {epoch + 1}, step {step + 1}; "
                                          f"batch molecules (store indices) {batch.mol_index[:20].tolist()}{'…' if batch.num_graphs > 20 else ''}")
-            opt.zero_grad(set_to_none=True); out['loss'].backward(); opt.step()
-            k = int(out['n_masked']); sums['loss'] += out['loss'].item() * k; sums['accuracy'] += out['accuracy'].item() * k
-            sums['n_masked'] += k; n_mol += batch.num_graphs
+            opt.zero_grad(set_to_none=True)
+            out['loss'].backward()
+            opt.step()
+            k = int(out['n_masked'])
+            sums['loss'] += out['loss'].item() * k
+            sums['accuracy'] += out['accuracy'].item() * k
+            sums['n_masked'] += k
+            n_mol += batch.num_graphs
         secs = time.perf_counter() - t0
         history.append({'epoch': epoch + 1, 'loss': sums['loss'] / max(sums['n_masked'], 1), 'accuracy': sums['accuracy'] / max(sums['n_masked'], 1),
                         'seconds': secs, 'molecules_per_s': n_mol / secs, 'masked_atoms': sums['n_masked']})

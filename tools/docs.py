@@ -421,7 +421,8 @@ def check() -> list:
             if parts.scheme or url.startswith(('mailto:', 'data:', '//')): continue
             target = (path.parent / unquote(parts.path)).resolve() if parts.path else path
             if not target.exists():
-                problems.append(f'{rel}: broken link {url}'); continue
+                problems.append(f'{rel}: broken link {url}')
+                continue
             if parts.fragment and target.suffix == '.html':
                 ids = pages[target].ids if target in pages else _parse(target).ids
                 if unquote(parts.fragment) not in ids: problems.append(f'{rel}: missing anchor {url}')

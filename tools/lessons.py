@@ -178,7 +178,8 @@ def differences(committed: dict, fresh: dict) -> list:
         if a == b: continue
         where = f'cell {i} ({head!r})'
         if [k for k, _ in a] != [k for k, _ in b]:
-            problems.append(f'{where}: outputs {[k for k, _ in a]} committed, {[k for k, _ in b]} now'); continue
+            problems.append(f'{where}: outputs {[k for k, _ in a]} committed, {[k for k, _ in b]} now')
+            continue
         for (kind, va), (_, vb) in zip(a, b):
             if va == vb: continue
             if kind in ('image/png', 'image/jpeg'):
@@ -210,14 +211,18 @@ def main(argv=None):
     ap.add_argument('notebooks', nargs='*', help='lesson notebooks (default: settings.ini `lessons`)')
     a = ap.parse_args(argv)
     paths = [Path(p).resolve() for p in a.notebooks] or lesson_paths()
-    if not paths: print('no lessons listed in settings.ini `lessons`'); return 0
+    if not paths:
+        print('no lessons listed in settings.ini `lessons`')
+        return 0
     failed = []
     for path in paths:
         rel = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
         t0 = time.perf_counter()
         try: fresh = execute(path)
         except Exception as e:   # a cell error: nbclient's message names the cell and the traceback
-            print(f'{rel}: execution failed\n{e}', file=sys.stderr); failed.append(rel); continue
+            print(f'{rel}: execution failed\n{e}', file=sys.stderr)
+            failed.append(rel)
+            continue
         secs = time.perf_counter() - t0
         if a.command == 'run':
             write(fresh, path)

@@ -45,7 +45,9 @@ def to_nb(src, dst):
         cell = dict(cell_type=c['cell_type'], metadata={'tags': c['tags']} if c['tags'] else {}, source=c['source'])
         if c['cell_type'] == 'code': cell.update(execution_count=None, outputs=[])
         cid = known.get((c['cell_type'], c['source']))
-        if cid is not None and cid not in used: cell['id'] = cid; used.add(cid)
+        if cid is not None and cid not in used:
+            cell['id'] = cid
+            used.add(cid)
         cells.append(cell)
     nb = dict(cells=cells, nbformat=4, nbformat_minor=5,
               metadata=dict(kernelspec=dict(display_name='python3', language='python', name='python3')))

@@ -25,7 +25,9 @@ def code_block(src):
     lines, lang = src.splitlines(), 'python'
     while lines and (lines[0].startswith('#|') or _first_word(lines[0]) in _SHELL_MAGICS):
         line = lines.pop(0)
-        if not line.startswith('#|'): lang = 'sh'; continue
+        if not line.startswith('#|'):
+            lang = 'sh'
+            continue
         key, _, val = line[2:].partition(':')
         if (key.strip(), val.strip().lower()) in _HIDDEN: return None
     body = '\n'.join(lines).strip('\n')

@@ -10,7 +10,7 @@ Jupyter). For each page it writes OUT/<page>.png and fails when:
 - a lesson (settings.ini `lessons`) shows no picture of at least 100x100 pixels.
 Default pages: index and the lessons. Exit status 0 when every page passes, 1 otherwise, 2 when Chromium is missing.
 """
-import argparse, base64, io, json, os, shutil, subprocess, sys, tempfile, time, urllib.request
+import argparse, base64, io, json, shutil, subprocess, sys, tempfile, time, urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,7 +44,9 @@ class Browser:
         port_file = Path(self.profile) / 'DevToolsActivePort'
         deadline = time.time() + 60
         while not (port_file.exists() and port_file.read_text().strip()):
-            if time.time() > deadline or self.proc.poll() is not None: self.close(); raise RuntimeError('Chromium did not start')
+            if time.time() > deadline or self.proc.poll() is not None:
+                self.close()
+                raise RuntimeError('Chromium did not start')
             time.sleep(0.1)
         port = port_file.read_text().split()[0]
         tabs = json.load(urllib.request.urlopen(f'http://127.0.0.1:{port}/json/list', timeout=30))
