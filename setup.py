@@ -12,9 +12,9 @@ setuptools.setup(
     author=cfg['author'], author_email=cfg['author_email'], url=cfg['git_url'], license='Apache-2.0',
     keywords=cfg['keywords'].split(), python_requires=f">={cfg['min_python']}",
     packages=setuptools.find_packages(include=[cfg['lib_name'], cfg['lib_name'] + '.*']),
-    package_data={cfg['lib_name']: ['assets/*.md', 'assets/*.tsv', 'assets/*/*.csv.gz', 'presets/*.yaml']},
+    package_data={cfg['lib_name']: ['assets/*.md', 'assets/*.tsv', 'assets/*/*.csv.gz', 'assets/examples/*.csv', 'presets/*.yaml']},
     include_package_data=True, zip_safe=False,
     install_requires=cfg['requirements'].split(),
-    extras_require={'dev': cfg['dev_requirements'].split(), 'ray': ['ray==2.60.0']},
+    extras_require={'dev': cfg['dev_requirements'].split(), 'ray': ['ray==2.60.0'], 'parquet': ['pyarrow==26.0.1']},
     entry_points={'console_scripts': cfg['console_scripts'].split(), 'nbdev': [f"{cfg['lib_name']}={cfg['lib_name']}._modidx:d"]},
 )
