@@ -23,7 +23,7 @@ from .featurize import VOCAB, Vocabulary, featurize_mol, parse_smiles
 # %% auto #0
 __all__ = ['DATASETS', 'CLASSIFICATION', 'REGRESSION', 'CORPORA', 'USER_CORPORA', 'TASK_TYPES', 'SPLIT_NAMES', 'assets_dir',
            'DatasetInfo', 'dataset_info', 'check_dataset', 'check_corpus', 'md5sum', 'verified_path',
-           'load_moleculenet', 'dataset_tasks', 'load_pretrain_corpus', 'GraphStore', 'featurize_smiles',
+           'load_moleculenet', 'dataset_tasks', 'read_smiles', 'load_pretrain_corpus', 'GraphStore', 'featurize_smiles',
            'StoreChecksumError', 'save_store', 'load_store', 'load_dataset', 'load_pretrain_store', 'DatasetSpec',
            'dataset_spec', 'dataset_name', 'file_sha256', 'check_dataset_file', 'detect_task_type', 'read_dataset_file',
            'dataset_split', 'GraphLoader']
@@ -140,25 +140,46 @@ def dataset_tasks(name: str) -> list[str]:
     "Task names of a MoleculeNet dataset, in column order."
     return list(load_moleculenet(name).columns[1:])
 
-# %% ../nbs/02_data.ipynb #eacf1def
-def load_pretrain_corpus(name: str = 'moses', # 'moses', 'moses_test', 'moses_test_scaffolds' or 'zinc_standard_agent'
+# %% ../nbs/02_data.ipynb #55e1e9d6
+def _read_table(path: Path, nrows: int | None = None, header: bool = True) -> pd.DataFrame:
+    "A CSV, TSV or Parquet file (its first `nrows` rows) as read, every column as text or numbers."
+    if path.suffix.lower() in ('.parquet', '.pq'):
+        try: table = pd.read_parquet(path)
+        except ImportError: raise ValueError(f"reading the Parquet file {path} needs pyarrow: pip install pyarrow") from None
+        return table if nrows is None else table.iloc[:nrows]
+    sep = '\t' if re.search(r'\.tsv(\.gz)?$', path.name, re.I) else ','
+    return pd.read_csv(path, sep=sep, nrows=nrows, header=0 if header else None)
+
+def read_smiles(path: str | Path, # CSV, TSV or Parquet file, or a file of SMILES one per line
+                column: str | None = None, # the SMILES column; None: a column named 'smiles' (any case), else a file without header
+                limit: int | None = None, # the first `limit` rows
+               ) -> list[str]: # one string per row, in file order ('' for an empty cell)
+    "The SMILES of a file, row by row."
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f"file {path} not found")
+    head = _read_table(path, 0)
+    column = column if column is not None else next((c for c in head.columns if str(c).lower() == 'smiles'), None)
+    if column is None:   # one SMILES per line: the first line is a molecule, not a header
+        if path.suffix.lower() in ('.parquet', '.pq'): raise ValueError(f"{path} has no column named smiles; name the SMILES column")
+        return _read_table(path, limit, header=False)[0].fillna('').astype(str).tolist()
+    if column not in head.columns: raise ValueError(f"{path} has no column {column!r}; its columns: {', '.join(map(str, head.columns))}")
+    return _read_table(path, limit)[column].fillna('').astype(str).tolist()
+
+def load_pretrain_corpus(name: str = 'moses', # 'moses', 'moses_test', 'moses_test_scaffolds', 'zinc_standard_agent' or 'file'
                          limit: int | None = None, # keep the first `limit` molecules
-                         path: str | Path | None = None, # file to read (required for zinc_standard_agent)
+                         path: str | Path | None = None, # file to read (required for zinc_standard_agent and file; see `read_smiles`)
                         ) -> list[str]:
     "SMILES of a pretraining corpus, in file order."
     key = name.lower()
     if path is None:
-        if key in USER_CORPORA: raise ValueError(f"{name!r} cannot be shipped; pass path= to its smiles csv(.gz) (from Hu et al.'s chem data: zinc_standard_agent/processed/smiles.csv)")
+        if key in USER_CORPORA: raise ValueError(f"{name!r} is read from a file: pass path= to its SMILES file (zinc_standard_agent: "
+                                                 "Hu et al.'s chem data, zinc_standard_agent/processed/smiles.csv)")
         info = dataset_info(key)
         if key not in CORPORA: raise ValueError(f"{name!r} is a MoleculeNet dataset, not a pretraining corpus; corpora: {', '.join(list(CORPORA) + list(USER_CORPORA))}")
         df = pd.read_csv(verified_path(info), nrows=limit)
         return df[info.smiles_col].astype(str).tolist()
-    path = Path(path)
-    if not path.exists(): raise FileNotFoundError(f"corpus file {path} not found")
-    head = pd.read_csv(path, nrows=1)
-    col = next((c for c in head.columns if c.lower() == 'smiles'), None)
-    df = pd.read_csv(path, nrows=limit) if col else pd.read_csv(path, header=None, nrows=limit, usecols=[0])
-    return df[col if col else 0].astype(str).tolist()
+    if not Path(path).exists(): raise FileNotFoundError(f"corpus file {path} not found")
+    return read_smiles(path, limit=limit)
 
 # %% ../nbs/02_data.ipynb #64283741
 def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -396,7 +417,7 @@ def load_pretrain_store(name: str = 'moses', limit: int | None = None, path: str
     _report_parse(store)
     return store
 
-# %% ../nbs/02_data.ipynb #f9b1c957
+# %% ../nbs/02_data.ipynb #b3bf598b
 TASK_TYPES = ('classification', 'regression')
 SPLIT_NAMES = {'train': 0, 'valid': 1, 'validation': 1, 'test': 2}   # split-column value → part
 _NAME_RE = re.compile(r'[\w.-]+')
@@ -452,14 +473,6 @@ def file_sha256(path: str | Path) -> str:
     "Hex sha256 of a file's bytes (the key of a user file's featurized cache)."
     return _sha256(Path(path))
 
-def _read_table(path: Path, header_only: bool = False) -> pd.DataFrame:
-    "A CSV, TSV or Parquet file as read, every column as text or numbers."
-    if path.suffix.lower() in ('.parquet', '.pq'):
-        try: return pd.read_parquet(path)
-        except ImportError: raise ValueError(f"reading the Parquet file {path} needs pyarrow: pip install pyarrow") from None
-    sep = '\t' if re.search(r'\.tsv(\.gz)?$', path.name, re.I) else ','
-    return pd.read_csv(path, sep=sep, nrows=0 if header_only else None)
-
 def _rows(mask) -> str:
     idx = np.flatnonzero(np.asarray(mask))
     return f"row{'s' if len(idx) > 1 else ''} {idx[:10].tolist()}{'…' if len(idx) > 10 else ''}"
@@ -469,7 +482,7 @@ def check_dataset_file(dataset: dict | DatasetSpec) -> DatasetSpec:
     spec = dataset_spec(dataset)
     path = Path(spec.path)
     if not path.is_file(): raise ValueError(f"dataset {spec.name!r}: file {spec.path} not found")
-    cols = list(_read_table(path, header_only=True).columns)
+    cols = list(_read_table(path, 0).columns)
     named = [('smiles', spec.smiles)] + [('tasks', t) for t in spec.tasks or ()] + ([('split', spec.split)] if spec.split else [])
     missing = [f"{c!r} ({what})" for what, c in named if c not in cols]
     if missing: raise ValueError(f"dataset {spec.name!r}: {spec.path} has no column {', '.join(missing)}; its columns: {', '.join(map(str, cols))}")
