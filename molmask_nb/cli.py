@@ -10,7 +10,7 @@ from pathlib import Path
 # %% auto #0
 __all__ = ['components_text', 'main']
 
-# %% ../nbs/17_cli.ipynb #3e84117b
+# %% ../nbs/17_cli.ipynb #d070af9d
 def _parser() -> argparse.ArgumentParser:
     from molmask_nb.params import FinetuneParams, PretrainParams
     p = argparse.ArgumentParser(prog='molmask', description='Masked self-supervised pretraining on molecular graphs: studies, reports, '
@@ -28,8 +28,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument('--gpus-per-run', type=float, default=0, metavar='G', help='ray: GPUs reserved per run (default 0)')
     s.add_argument('--force', action='store_true', help='replace a different study held in OUT (the new study runs its own runs)')
     s.add_argument('--partial', action='store_true', help='build the report as partial even when every run is done')
-    s.add_argument('--notebooks', metavar='DIR', help="folder of the experiment notebooks (default: the repository's nbs/experiments; "
-                                                      'needed with a non-editable install)')
+    s.add_argument('--notebooks', metavar='DIR', help='folder of the experiment notebooks (default: those installed with the package, '
+                                                      "or a clone's nbs/experiments)")
     s.add_argument('--no-report', action='store_true', help='do not build the report at the end')
     s.add_argument('--dry-run', action='store_true', help='validate and list the runs, run nothing')
     r = sub.add_parser('report', help="build the report of a study's folder", description="Build OUT/report.html from a study's run folders.")

@@ -8,7 +8,7 @@ import ast, concurrent.futures as cf, contextlib, datetime, hashlib, itertools, 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Union
 
 import yaml
 
@@ -41,7 +41,7 @@ class InformationParams:
     corpus: str = _PD['corpus']                # pretraining corpus the measures are taken on
     corpus_path: Optional[str] = None          # file for corpora that cannot be shipped
     corpus_limit: Optional[int] = _PD['corpus_limit']  # first N molecules of the corpus; None = all
-    datasets: list[str | dict] = field(default_factory=lambda: ['bbbp'])  # datasets whose labels enter the label measures (names or file datasets)
+    datasets: list[Union[str, dict]] = field(default_factory=lambda: ['bbbp'])  # datasets whose labels enter the label measures (names or file datasets)
     seed: int = _PD['seed']                    # seed of the mask samples
     threads: int = _PD['threads']              # torch CPU threads of the run
 
