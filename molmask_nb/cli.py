@@ -219,7 +219,7 @@ def _finetune(a) -> int:
     print(f"the run's files are in {Path(a.out)}")
     return 0
 
-# %% ../nbs/17_cli.ipynb #4892a3c2
+# %% ../nbs/17_cli.ipynb #cd28735e
 def _corpus_arg(a, out: Path) -> dict:
     "`corpus` and `corpus_path` from `--corpus`: a shipped corpus by name, or a file (a chosen CSV column is written to OUT/corpus.smi)."
     from molmask_nb.data import CORPORA, read_smiles
@@ -236,12 +236,14 @@ def _corpus_arg(a, out: Path) -> dict:
     return {'corpus': 'file', 'corpus_path': str(path)}
 
 def _pretrain(a) -> int:
-    from molmask_nb.params import PretrainParams, from_dict, validate
-    from molmask_nb.pretrain import pretrain
+    import warnings
+    from molmask_nb.params import PretrainParams, from_dict, to_dict, validate
+    from molmask_nb.pretrain import load_checkpoint, pretrain
     from molmask_nb.study import check_pretrain
     out = Path(a.out)
     params = check_pretrain(validate(from_dict(PretrainParams, {**_schema_values(a, PretrainParams), **_corpus_arg(a, out)})))
-    import warnings
+    if (out / 'checkpoint.pt').is_file() and load_checkpoint(out / 'checkpoint.pt')['params'] != to_dict(params):
+        raise ValueError(f"{out} holds a pretraining run with other parameters; give another --out (the same parameters resume it)")
     with warnings.catch_warnings(record=True) as caught:   # the corpus's parse report, as one line of the summary
         warnings.simplefilter('always')
         r = pretrain(params, out_dir=out)
