@@ -13,7 +13,7 @@ __all__ = ['PROTOCOL_EPOCHS', 'RECIPE_FIELDS', 'OPTIMIZERS', 'SCHEDULES', 'Pretr
            'param_defaults', 'from_dict', 'to_dict', 'params_hash', 'resolve_finetune_params', 'validate',
            'finetune_epochs']
 
-# %% ../nbs/09_params.ipynb #6fa9e994
+# %% ../nbs/09_params.ipynb #c0085805
 @dataclass
 class PretrainParams:
     "Everything that determines a pretraining run."
@@ -31,7 +31,7 @@ class PretrainParams:
     loss: str = 'ce'                # reconstruction loss: 'ce' (cross-entropy) or 'sce' (GraphMAE's scaled cosine error)
     decoder_kw: dict = field(default_factory=dict)  # extra options of the decoder
     loss_kw: dict = field(default_factory=dict)     # extra options of the loss (sce: gamma)
-    corpus: str = 'moses'           # pretraining corpus: 'moses' or 'zinc_standard_agent' (needs corpus_path)
+    corpus: str = 'moses'           # pretraining corpus: 'moses', or 'zinc_standard_agent' or 'file' (any SMILES file) with corpus_path
     corpus_path: Optional[str] = None  # file for corpora that cannot be shipped
     corpus_limit: Optional[int] = 2000 # first N molecules of the corpus; None = all (paper: all, 2M)
     epochs: int = 1                 # pretraining epochs (paper: 100)
@@ -45,7 +45,7 @@ class PretrainParams:
 @dataclass
 class FinetuneParams:
     "Everything that determines the fine-tuning of one encoder on one dataset over seeds."
-    dataset: str = 'bbbp'           # MoleculeNet dataset
+    dataset: Union[str, dict] = 'bbbp'  # MoleculeNet dataset, or a file dataset: a mapping with path (and name, smiles, tasks, task_type, split)
     protocol: str = 'quick'         # 'paper' (Hu et al.: 100 epochs), 'quick' (20) or 'smoke' (2): sets `epochs` when it is None
     epochs: Optional[int] = None    # override the protocol's epoch count
     seeds: list[int] = field(default_factory=lambda: [0, 1, 2])  # fine-tuning seeds (paper: 10)
@@ -163,7 +163,7 @@ def resolve_finetune_params(params: FinetuneParams, # as given: recipe fields ma
     out.encoder_kw = {**arch_kw, **{k: params.encoder_kw.get(k, v) for k, v in recipe.get('encoder_kw', {}).items()}}
     return out
 
-# %% ../nbs/09_params.ipynb #93c43b24
+# %% ../nbs/09_params.ipynb #aa82b042
 def _check_seeds(seeds: list) -> None:
     if not seeds: raise ValueError('seeds must not be empty')
     bad = [s for s in seeds if isinstance(s, bool) or not isinstance(s, int) or s < 0]
@@ -192,7 +192,7 @@ def validate(params):
         _check_seeds([params.seed])
     elif isinstance(params, FinetuneParams):
         from molmask_nb.data import check_dataset
-        check_dataset(params.dataset)   # a MoleculeNet dataset (not a pretraining corpus); raises with the valid names
+        check_dataset(params.dataset)   # a MoleculeNet dataset (not a pretraining corpus) or a readable file dataset; raises saying why
         if params.protocol not in PROTOCOL_EPOCHS: raise ValueError(f"unknown protocol {params.protocol!r}; valid: {', '.join(PROTOCOL_EPOCHS)}")
         if params.pooling not in ('mean', 'sum', 'max'): raise ValueError(f"unknown pooling {params.pooling!r}; valid: mean, sum, max")
         if params.split not in ('scaffold', 'random_scaffold', 'random'):

@@ -145,14 +145,14 @@ def notebook_to_html(nb_path: str | Path, # an executed notebook
     if bad := remote_references(page): raise ValueError(f"the report would load remote resources: {bad[:5]}")
     return page
 
-# %% ../nbs/14d_report.ipynb #46f8e57b
+# %% ../nbs/14d_report.ipynb #9244baed
 def default_report_notebook() -> Path:
-    "The report notebook: in `$MOLMASK_NOTEBOOKS` if set, else the repository's nbs/experiments/report.ipynb."
-    import os, molmask_nb
-    d = Path(os.environ.get('MOLMASK_NOTEBOOKS') or Path(molmask_nb.__file__).resolve().parent.parent / 'nbs' / 'experiments')
-    p = d / 'report.ipynb'
+    "The report notebook, in `molmask_nb.runs.notebooks_dir()`: installed with the package, the repository's, or `$MOLMASK_NOTEBOOKS`."
+    from molmask_nb.runs import notebooks_dir
+    p = notebooks_dir() / 'report.ipynb'
     if not p.exists():
-        raise FileNotFoundError(f"report notebook not found at {p}; pass notebook=<path to report.ipynb> (or set MOLMASK_NOTEBOOKS)")
+        raise FileNotFoundError(f"report notebook not found at {p}; reinstall molmask_nb, or set MOLMASK_NOTEBOOKS to the folder "
+                                "that holds the experiment notebooks")
     return p
 
 def build_report(out_dir: str | Path,          # the study's output folder

@@ -189,10 +189,11 @@ def _provenance_of(d: Path) -> dict:
     return {'git_revision': p.get('git_revision'), 'versions': json.dumps(p.get('versions'), sort_keys=True) if p.get('versions') else None,
             'machine': json.dumps(p.get('machine'), sort_keys=True) if p.get('machine') else None}
 
-# %% ../nbs/14a_results.ipynb #a9c863c7
+# %% ../nbs/14a_results.ipynb #33c410ac
 _FT_COLS = ['config', 'masking', 'target', 'encoder', 'regime', 'pretrained', 'pretrain_seed', 'pretrain_dir', 'dataset', 'seed', 'metric',
             'test_at_best', 'test_at_last', 'valid_at_best', 'best_epoch', 'encoder_parameters', 'finetune_dir']
-_PRE_COLS = ['masking', 'target', 'encoder', 'regime', 'seed', 'epochs', 'seconds_per_epoch', 'final_loss', 'decoder', 'loss', 'mask_rate', 'encoder_parameters',
+_PRE_COLS = ['masking', 'target', 'encoder', 'regime', 'seed', 'epochs', 'seconds_per_epoch', 'final_loss', 'decoder', 'loss', 'mask_rate',
+             'encoder_parameters',
              *[f'{k}_{end}' for k in _MASK_STATS for end in ('start', 'end')], 'pretrain_dir']
 _INFO_COLS = ['masking', 'target', 'measure', 'dataset', 'value', 'information_dir']
 
@@ -237,6 +238,7 @@ def collect_results(out_dir: str | Path, # the study's output folder
     pre = pd.DataFrame([_pretrain_row(out, d) for d in done('pretrain')], columns=_PRE_COLS)
     spec = (study or {}).get('study') or {}
     grid_ds = spec.get('datasets') or (spec.get('grid') or {}).get('datasets') or []
+    grid_ds = [d['name'] if isinstance(d, dict) else d for d in grid_ds]   # file datasets go by their names
     datasets = set(ft['dataset'].dropna()) | set(grid_ds)
     rank = {d: i for i, d in enumerate(list(grid_ds) + sorted(datasets - set(grid_ds)))}   # the study's dataset order
     ft = (ft.assign(_r=ft.dataset.map(rank)).sort_values(['_r', 'config', 'pretrain_seed', 'seed'], kind='stable')
@@ -252,7 +254,7 @@ def load_results(out_dir: str | Path,   # the study's output folder
     try: missing = check_complete(out)
     except FileNotFoundError as e:
         if not partial:
-            raise ValueError(f"cannot check that the grid is complete: {e} Pass partial=True to report the runs there are.") from e
+            raise ValueError(f"cannot check that the grid is complete: {e} Pass partial=True (`molmask report --partial`) to report the runs there are.") from e
         missing = [{'kind': 'study', 'dir': 'study.json', 'state': 'missing', 'error': 'no study.json: the expected runs are unknown'}]
     if missing and not partial:
         raise ValueError(f"the study in {out} is incomplete: {len(missing)} run(s) not done:\n{describe_missing(missing)}\n"
@@ -403,7 +405,8 @@ def common_datasets(s: pd.DataFrame) -> pd.DataFrame:
     return s[s.dataset.isin(common)]
 
 def heatmap_data(df: pd.DataFrame, convention: str = 'best', metric: str = 'roc_auc', scale: float = 100) -> pd.DataFrame:
-    "Average over the datasets all pretrained configurations have of the per-dataset mean score, per (encoder, masking, target); a masking outside the reference regime is labelled with its regime."
+    """Average over the datasets all pretrained configurations have of the per-dataset mean score, per (encoder, masking, target);
+    a masking outside the reference regime is labelled with its regime."""
     s = config_scores(df, convention, metric, scale)
     s = common_datasets(s[s.pretrained.astype(bool)])
     if s.regime.nunique() > 1:

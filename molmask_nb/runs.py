@@ -11,7 +11,7 @@ from typing import Sequence
 # %% auto #0
 __all__ = ['STATUS', 'KINDS', 'DEPTH', 'REQUIRED', 'STATES', 'sha256sum', 'write_status', 'read_status', 'sidecar_problems',
            'artifact_problems', 'read_json_or_none', 'relative_run_dir', 'run_state', 'expected_runs', 'check_complete',
-           'describe_missing']
+           'describe_missing', 'notebooks_dir']
 
 # %% ../nbs/13_runs.ipynb #29333932
 STATUS = 'status.json'
@@ -158,3 +158,12 @@ def describe_missing(missing: list[dict], # from `check_complete`
     lines = [f"{m['dir']}: {m['state']}" + (f" ({str(m['error']).splitlines()[0][:200]})" if m.get('error') else '') for m in missing[:limit]]
     if len(missing) > limit: lines.append(f"... and {len(missing) - limit} more")
     return '\n'.join(lines)
+
+# %% ../nbs/13_runs.ipynb #8a30df1d
+def notebooks_dir() -> Path:
+    "Folder of the experiment notebooks: `$MOLMASK_NOTEBOOKS`, else the copy installed with the package, else the repository's nbs/experiments."
+    import os, molmask_nb
+    if os.environ.get('MOLMASK_NOTEBOOKS'): return Path(os.environ['MOLMASK_NOTEBOOKS'])
+    package = Path(molmask_nb.__file__).resolve().parent
+    installed = package / 'experiments'
+    return installed if installed.is_dir() else package.parent / 'nbs' / 'experiments'
