@@ -150,7 +150,12 @@ def normalised(nb: dict) -> list:
     rows = []
     for i, cell in enumerate(nb['cells']):
         if cell['cell_type'] != 'code': continue
-        items = [item for out in cell.get('outputs', []) for item in normalise_output(out)]
+        items = []
+        for out in cell.get('outputs', []):
+            for kind, value in normalise_output(out):
+                if kind.startswith('stream:') and items and items[-1][0] == kind:   # how the kernel chunks a stream depends on timing
+                    items[-1] = (kind, items[-1][1] + value)
+                else: items.append((kind, value))
         rows.append((i, (_source(cell).splitlines() or [''])[0][:60], items))
     return rows
 
