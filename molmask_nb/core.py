@@ -12,16 +12,26 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'check_seed', 'set_seed', 'pick_device', 'check_precision', 'autocast', 'to_device', 'Registry',
-           'check_fraction', 'check_positive', 'check_bool', 'torch_threads', 'adam', 'load_optimizer_state',
-           'progress_enabled', 'progress', 'git_revision', 'package_versions', 'cpu_model', 'machine_info',
-           'provenance', 'atomic_write', 'write_json', 'write_npy', 'read_json', 'cache_dir']
+__all__ = ['PRECISIONS', 'check_seed', 'check_seeds', 'set_seed', 'pick_device', 'check_precision', 'autocast', 'to_device',
+           'Registry', 'check_fraction', 'check_positive', 'check_bool', 'torch_threads', 'adam',
+           'load_optimizer_state', 'progress_enabled', 'progress', 'git_revision', 'package_versions', 'cpu_model',
+           'machine_info', 'provenance', 'atomic_write', 'write_json', 'write_npy', 'read_json', 'cache_dir']
 
 # %% ../nbs/00_core.ipynb #4c26baa7
 def check_seed(seed, name: str = 'seed') -> int:
     "Require a non-negative int (numpy ints too, bools refused); return it as int."
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0: raise ValueError(f"{name} must be a non-negative int, got {seed!r}")
     return int(seed)
+
+def check_seeds(seeds, name: str = 'seeds') -> list[int]:
+    "Require a non-empty list of distinct non-negative ints; return it as a list of int."
+    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, '__len__'): raise ValueError(f"{name} must be a list of non-negative ints, got {seeds!r}")
+    if not len(seeds): raise ValueError(f"{name} must not be empty")
+    bad = [s for s in seeds if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0]
+    if bad: raise ValueError(f"{name} must be non-negative ints, got {bad}")
+    dup = sorted({int(s) for s in seeds if list(seeds).count(s) > 1})
+    if dup: raise ValueError(f"{name} must be distinct, {dup} repeated")
+    return [int(s) for s in seeds]
 
 def set_seed(seed: int, # seed for python, numpy and torch (CPU and CUDA)
             ) -> torch.Generator: # a fresh CPU generator seeded with `seed`, for explicit use

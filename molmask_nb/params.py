@@ -164,16 +164,9 @@ def resolve_finetune_params(params: FinetuneParams, # as given: recipe fields ma
     return out
 
 # %% ../nbs/09_params.ipynb #aa82b042
-def _check_seeds(seeds: list) -> None:
-    if not seeds: raise ValueError('seeds must not be empty')
-    bad = [s for s in seeds if isinstance(s, bool) or not isinstance(s, int) or s < 0]
-    if bad: raise ValueError(f"seeds must be non-negative ints, got {bad}")
-    dup = sorted({s for s in seeds if seeds.count(s) > 1})
-    if dup: raise ValueError(f"seeds must be distinct, {dup} repeated")
-
 def validate(params):
     "Check names and ranges of a params object; raise ValueError naming the field."
-    from molmask_nb.core import check_fraction, check_positive, check_precision
+    from molmask_nb.core import check_fraction, check_positive, check_precision, check_seeds
     if isinstance(params, PretrainParams):
         from molmask_nb.masking import MASKINGS
         from molmask_nb.targets import TARGETS
@@ -189,7 +182,7 @@ def validate(params):
         for k in ('num_layers', 'emb_dim', 'epochs', 'batch_size', 'threads'): check_positive(k, getattr(params, k))
         if params.corpus_limit is not None: check_positive('corpus_limit', params.corpus_limit)
         if params.lr <= 0: raise ValueError(f"lr must be positive, got {params.lr}")
-        _check_seeds([params.seed])
+        check_seeds([params.seed])
     elif isinstance(params, FinetuneParams):
         from molmask_nb.data import check_dataset
         check_dataset(params.dataset)   # a MoleculeNet dataset (not a pretraining corpus) or a readable file dataset; raises saying why
@@ -199,7 +192,7 @@ def validate(params):
             raise ValueError(f"unknown split {params.split!r}; valid: scaffold, random_scaffold, random")
         from molmask_nb.encoders import ENCODERS
         ENCODERS.get(params.encoder)
-        _check_seeds(params.seeds)
+        check_seeds(params.seeds)
         _check_finetune_recipe(params)   # lr, weight_decay, dropout, optimizer, schedule, warmup, clip where set; seeds_per_pass
         check_precision(params.precision)
         for k in ('num_layers', 'emb_dim', 'batch_size', 'threads'): check_positive(k, getattr(params, k))

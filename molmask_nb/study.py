@@ -13,7 +13,7 @@ from typing import Any, Callable, Optional, Union
 import yaml
 
 import molmask_nb
-from .core import check_positive, progress, progress_enabled, read_json, write_json
+from .core import check_positive, check_seeds, progress, progress_enabled, read_json, write_json
 from .params import FinetuneParams, PretrainParams, from_dict, param_defaults, to_dict, validate
 from .runs import artifact_problems, notebooks_dir, read_status, run_state, write_status
 
@@ -206,12 +206,10 @@ def _datasets(value, where: str) -> list[str | dict]:
 def _dataset_name(dataset: str | dict) -> str: return dataset if isinstance(dataset, str) else dataset['name']
 
 def _seeds(value, where: str) -> list[int]:
-    "A non-empty list of distinct non-negative ints."
-    ok = isinstance(value, list) and value and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value)
-    if not ok: raise StudyError(f"{where} must be a non-empty list of non-negative integers, got {value!r}")
-    dup = sorted({v for v in value if value.count(v) > 1})
-    if dup: raise StudyError(f"{where} must be distinct, {dup} repeated")
-    return list(value)
+    "A non-empty list of distinct non-negative ints (`core.check_seeds`), refused as a StudyError naming the key."
+    if not isinstance(value, list): raise StudyError(f"{where} must be a list of non-negative ints, got {value!r}")
+    try: return check_seeds(value, where)
+    except ValueError as e: raise StudyError(str(e)) from None
 
 def _block(d: dict, kind: str, where: str) -> dict:
     cls = PretrainParams if kind == 'pretrain' else FinetuneParams
