@@ -97,10 +97,10 @@ def slice_unit(run: dict, runs_by_key: dict, units: dict, start: float, limit: i
     t0 = time.perf_counter() - start
     if run['kind'] == 'pretrain':
         from molmask_nb.pretrain import pretrain
-        scale = 1.0
-        if limit and p.get('corpus_limit') and limit < p['corpus_limit']:
-            scale = p['corpus_limit'] / limit
-        res = pretrain(from_dict(PretrainParams, {**p, 'epochs': 1, 'corpus_limit': int(p['corpus_limit'] / scale) if scale > 1 else p.get('corpus_limit')}))
+        full = p.get('corpus_limit')
+        used = min(limit, full) if limit and full else full
+        scale = full / used if used else 1.0
+        res = pretrain(from_dict(PretrainParams, {**p, 'epochs': 1, 'corpus_limit': used}))
         h = res.history[-1]
         rate = h['seconds'] / (h['molecules_per_s'] * h['seconds'])
         for k in pretrain_keys(p): units[k].append((rate, scale * (time.perf_counter() - t0 - h['seconds'])))
