@@ -3,6 +3,8 @@
 `make lessons` (tools/lessons.py) and `make docs` (tools/docs.py) execute notebooks with it, so that what they store
 is deterministic and shows wherever a notebook is opened, without a running kernel or network access:
 - one thread for torch, OpenMP and BLAS, and a fixed PYTHONHASHSEED (the notebooks seed their own generators);
+- torch's own product for the linear layers (MOLMASK_CPU_GEMM=torch) on every machine, so that stored outputs do
+  not depend on which library `molmask_nb.core.cpu_gemm` picks for the CPU's vendor;
 - Altair charts as PNG images drawn by vl-convert (a pinned dependency), at 2x resolution with their display size
   in the output's metadata, instead of a Vega-Lite spec that only a JavaScript front end draws;
 - no progress bars (MOLMASK_PROGRESS=0).
@@ -20,8 +22,8 @@ STARTUP = Path(__file__).resolve().parent / 'static_kernel_startup.py'   # run b
 
 
 def kernel_env() -> dict:
-    "Environment of the kernel process: one thread, fixed hashing, no progress bars."
-    return {**{v: '1' for v in THREAD_VARS}, 'PYTHONHASHSEED': '0', 'MOLMASK_PROGRESS': '0'}
+    "Environment of the kernel process: one thread, torch's product, fixed hashing, no progress bars."
+    return {**{v: '1' for v in THREAD_VARS}, 'MOLMASK_CPU_GEMM': 'torch', 'PYTHONHASHSEED': '0', 'MOLMASK_PROGRESS': '0'}
 
 
 def write_kernelspec(jupyter_dir, # folder to put on JUPYTER_PATH
