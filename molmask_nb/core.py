@@ -174,7 +174,7 @@ def progress(iterable=None, enabled: bool | None = None, **kwargs):
     from tqdm.auto import tqdm
     return tqdm(iterable, disable=not progress_enabled(enabled), dynamic_ncols=True, **kwargs)
 
-# %% ../nbs/00_core.ipynb #582b6dcf
+# %% ../nbs/00_core.ipynb #1f015699
 CPU_GEMMS = ('auto', 'onednn', 'torch')   # the values of MOLMASK_CPU_GEMM
 
 @functools.cache
@@ -183,14 +183,18 @@ def onednn_linear_available() -> bool:
     try: return bool(torch.backends.mkldnn.is_available()) and hasattr(torch.ops.mkldnn, '_linear_pointwise')
     except (AttributeError, RuntimeError): return False
 
+def _cpuinfo(field: str) -> str:
+    "The first value of `field` in /proc/cpuinfo (Linux); '' where there is none."
+    try:
+        for line in Path('/proc/cpuinfo').read_text().splitlines():
+            if line.startswith(field): return line.split(':', 1)[1].strip()
+    except OSError: pass
+    return ''
+
 @functools.cache
 def cpu_vendor() -> str:
     "The CPU's vendor id ('GenuineIntel', 'AuthenticAMD', ...) from /proc/cpuinfo on Linux; '' where unknown."
-    try:
-        for line in Path('/proc/cpuinfo').read_text().splitlines():
-            if line.startswith('vendor_id'): return line.split(':', 1)[1].strip()
-    except OSError: pass
-    return ''
+    return _cpuinfo('vendor_id')
 
 def cpu_gemm() -> str:
     "'onednn' or 'torch': the library for linear layers' float32 products on the CPU, as $MOLMASK_CPU_GEMM (auto, onednn, torch) says."
@@ -199,7 +203,7 @@ def cpu_gemm() -> str:
     if name == 'auto': name = 'onednn' if cpu_vendor() == 'AuthenticAMD' else 'torch'
     return 'onednn' if name == 'onednn' and onednn_linear_available() else 'torch'
 
-# %% ../nbs/00_core.ipynb #383370f9
+# %% ../nbs/00_core.ipynb #992067e3
 def git_revision(path: str | Path | None = None) -> str:
     "Current git commit of the repository holding `path` (default: this package), with `-dirty` when modified; 'unknown' outside git."
     import molmask_nb
@@ -222,11 +226,7 @@ def package_versions() -> dict[str, str]:
 
 def cpu_model() -> str:
     "The CPU's model name (from /proc/cpuinfo on Linux), else what `platform` knows."
-    try:
-        for line in Path('/proc/cpuinfo').read_text().splitlines():
-            if line.startswith('model name'): return line.split(':', 1)[1].strip()
-    except OSError: pass
-    return platform.processor() or platform.machine()
+    return _cpuinfo('model name') or platform.processor() or platform.machine()
 
 def machine_info() -> dict[str, Any]:
     "CPU, core count, threads, the CPU product library (`cpu_gemm`) and GPU (if any) of this machine."
