@@ -18,10 +18,10 @@ from .featurize import VOCAB
 
 # %% auto #0
 __all__ = ['ENCODERS', 'get_encoder', 'Encoder', 'AtomEncoder', 'BondEncoder', 'GINReferenceLayer', 'GINReference',
-           'cpu_fast_dropout', 'CPUFastLinear', 'Adjacency', 'neighbour_sum', 'sparse_product', 'bond_code_counts',
-           'GINLayer', 'AtomClasses', 'refine_classes', 'class_operator', 'class_batch_norm', 'GINEncoder',
-           'random_walk_se', 'rwse_cached', 'AttentionPlan', 'graph_ptr', 'attention_plan', 'MoleculeAttention',
-           'GPSLayer', 'GPSEncoder']
+           'cpu_fast_dropout', 'fast_linear', 'CPUFastLinear', 'Adjacency', 'neighbour_sum', 'sparse_product',
+           'bond_code_counts', 'GINLayer', 'AtomClasses', 'refine_classes', 'class_operator', 'class_batch_norm',
+           'GINEncoder', 'random_walk_se', 'rwse_cached', 'AttentionPlan', 'graph_ptr', 'attention_plan',
+           'MoleculeAttention', 'GPSLayer', 'GPSEncoder']
 
 # %% ../nbs/07_encoders.ipynb #a77b74ec
 ENCODERS = Registry('encoder')
@@ -182,7 +182,7 @@ def cpu_fast_dropout(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
     if x.device.type != 'cpu': return F.dropout(x, p, True)
     return x * ((torch.rand_like(x) >= p).to(x.dtype) * (1.0 / (1.0 - p)))
 
-# %% ../nbs/07_encoders.ipynb #e42a2371
+# %% ../nbs/07_encoders.ipynb #6065a176
 def _onednn_product(a: torch.Tensor, b: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
     "a @ bᵀ (+ bias) by oneDNN's float32 linear kernel."
     return torch.ops.mkldnn._linear_pointwise(a, b, bias, 'none', [], '')
@@ -198,19 +198,25 @@ class _OneDNNLinear(torch.autograd.Function):
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
         grad = grad.contiguous()
-        grad_x = _onednn_product(grad, weight.t().contiguous()) if ctx.needs_input_grad[0] else None
-        grad_w = _onednn_product(grad.t().contiguous(), x.t().contiguous()) if ctx.needs_input_grad[1] else None
+        # transposed operands as views: oneDNN reads the strides, no copies
+        grad_x = _onednn_product(grad, weight.t()) if ctx.needs_input_grad[0] else None
+        grad_w = _onednn_product(grad.t(), x.t()) if ctx.needs_input_grad[1] else None
         grad_b = grad.sum(0) if ctx.with_bias and ctx.needs_input_grad[2] else None
         return grad_x, grad_w, grad_b
 
+def fast_linear(x: torch.Tensor, # [rows, in] (other shapes: `F.linear`)
+                weight: torch.Tensor, # [out, in]
+                bias: torch.Tensor | None = None) -> torch.Tensor: # [rows, out]
+    "`F.linear(x, weight, bias)` with float32 CPU products by the library `cpu_gemm()` names (oneDNN, or a plain GEMM and in-place bias add)."
+    if x.dim() != 2 or x.device.type != 'cpu' or torch.is_autocast_enabled('cpu'): return F.linear(x, weight, bias)
+    if x.dtype == torch.float32 and weight.dtype == torch.float32 and x.shape[0] and cpu_gemm() == 'onednn':
+        return _OneDNNLinear.apply(x.contiguous(), weight, bias)
+    if bias is None: return F.linear(x, weight)
+    return torch.mm(x, weight.t()).add_(bias)
+
 class CPUFastLinear(nn.Linear):
-    "`nn.Linear` whose float32 CPU products use the library `cpu_gemm()` names (oneDNN, or a plain GEMM and in-place bias add)."
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.dim() != 2 or x.device.type != 'cpu' or torch.is_autocast_enabled('cpu'): return super().forward(x)
-        if x.dtype == torch.float32 and self.weight.dtype == torch.float32 and x.shape[0] and cpu_gemm() == 'onednn':
-            return _OneDNNLinear.apply(x.contiguous(), self.weight, self.bias)
-        if self.bias is None: return super().forward(x)
-        return torch.mm(x, self.weight.t()).add_(self.bias)
+    "`nn.Linear` whose float32 CPU products go through `fast_linear`."
+    def forward(self, x: torch.Tensor) -> torch.Tensor: return fast_linear(x, self.weight, self.bias)
 
 # %% ../nbs/07_encoders.ipynb #9079284d
 class Adjacency:
@@ -277,7 +283,7 @@ def sparse_product(h: torch.Tensor, # [A.shape[1], d]
     "A @ h: CSR product with a custom backward on the CPU, index form elsewhere."
     return _SparseProduct.apply(h, adj, False) if Adjacency.sparse_kernel_applies(h) else adj.index_product(h)
 
-# %% ../nbs/07_encoders.ipynb #dfaa0e94
+# %% ../nbs/07_encoders.ipynb #e0ab303f
 def bond_code_counts(edge_index: torch.Tensor, # [2, E] long, global atom indices
                      bond_codes: torch.Tensor, # [E] long: `BondEncoder.codes` of each bond
                      num_nodes: int, dtype=torch.float32) -> torch.Tensor: # [N, BondEncoder.num_codes]
@@ -307,10 +313,9 @@ class GINLayer(nn.Module):
     def first_tables(self, atoms: AtomEncoder) -> tuple[torch.Tensor, torch.Tensor]:
         "The first linear map applied to the tables: [atom pairs, 2d] and [bond codes, 2d], the bias on the self-loop row."
         lin1 = self.mlp[0]
-        w = lin1.weight.t()                                              # [d, 2d]
-        atom_table, bond_table = atoms.table() @ w, self.bond_encoder.table() @ w
+        atom_table, bond_table = fast_linear(atoms.table(), lin1.weight), fast_linear(self.bond_encoder.table(), lin1.weight)
         # every atom counts exactly one self-loop, so the bias rides on the self-loop code's row
-        loop = torch.tensor([BondEncoder.self_loop_code], device=w.device)
+        loop = torch.tensor([BondEncoder.self_loop_code], device=lin1.weight.device)
         return atom_table, bond_table.index_add(0, loop, lin1.bias[None].to(bond_table.dtype))
 
     def after_first_linear(self, pre: torch.Tensor) -> torch.Tensor:
